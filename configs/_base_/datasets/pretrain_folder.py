@@ -1,0 +1,36 @@
+# Unlabeled pre-training on every image under data_root (recursively).
+# Paper: random resized crop + horizontal flip; 50% block-wise split.
+data_root = 'data/images/'
+# Flip first: it must act on the image before the crop makes its target copy.
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
+         interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 1.0)),
+    dict(type='ComplementaryMaskGenerator', input_size=14, mode='block'),
+    dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
+]
+# Cars and DomainNet (the smallest sets): greyscale, solarisation, blur and colour
+# jitter (magnitudes as MoCo v3, the paper gives none) and uniform 75% masking.
+strong_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomApply', prob=0.8, transforms=[
+        dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)]),
+    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+         channel_weights=(0.114, 0.587, 0.2989)),
+    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
+    dict(type='Solarize', thr=128, prob=0.2),
+    dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
+         interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 1.0)),
+    dict(type='ComplementaryMaskGenerator', input_size=14, mode='uniform', mask_ratio=0.75),
+    dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
+]
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    collate_fn=dict(type='default_collate'),
+    dataset=dict(type='CustomDataset', data_root=data_root, with_label=False,
+                 pipeline=train_pipeline))

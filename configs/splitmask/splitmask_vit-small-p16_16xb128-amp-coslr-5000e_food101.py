@@ -1,0 +1,17 @@
+_base_ = [
+    '../_base_/models/splitmask_vit-small-p16.py',
+    '../_base_/datasets/pretrain_folder.py',
+    '../_base_/schedules/splitmask_adamw-300e.py',
+    '../_base_/pretrain_runtime.py',
+]
+# Food-101 train (75.8k images); 5000 epochs match the updates of 300 ImageNet epochs (PAPER.md).
+# Paper, SplitMask ViT-S pre-trained on this data: -.
+train_dataloader = dict(dataset=dict(data_root='data/food-101/images/'))
+optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
+train_cfg = dict(max_epochs=5000)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=10, end=5000,
+         convert_to_iter_based=True),
+]

@@ -1,0 +1,105 @@
+"""The patches the OpenMMLab stack needs on modern torch, in one place.
+
+1. Checkpoints and ``weights_only`` (see below).
+2. CPU-only distributed runs: mmengine always calls ``torch.cuda.set_device`` and
+   gives DDP ``device_ids``; without a GPU we start gloo and pass no device ids, so
+   ``tools/dist_train.sh`` works on any machine (that is how the tests run it).
+
+torch >= 2.6 unpickles checkpoints with ``weights_only=True``: only tensors, plain
+containers and allow-listed classes may be rebuilt, so a checkpoint from a stranger
+cannot run code. mmengine 0.10.7 writes a few other types into every checkpoint
+(``HistoryBuffer`` and numpy arrays/scalars in the message hub state) and calls
+``torch.load`` without ``weights_only``. We allow-list exactly those types and make
+mmengine's local/http loaders pass ``weights_only=True`` explicitly, so resume,
+``load_from`` and ``init_cfg`` work without ever turning the safety off.
+"""
+import pickle
+import re
+
+import numpy as np
+import torch
+from mmengine.dist import utils as dist_utils
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.model import MMDistributedDataParallel
+from mmengine.runner import checkpoint as mme_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+def _numpy_safe_globals():
+    """numpy's own pickle entry points and dtype classes, for numpy 1 and 2."""
+    core = getattr(np, '_core', None) or np.core
+    found = [np.ndarray, np.dtype, core.multiarray._reconstruct, core.multiarray.scalar]
+    found += [type(np.dtype(t)) for t in (
+        np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+        np.uint32, np.uint64, np.float16, np.float32, np.float64)]
+    return found
+
+
+SAFE_GLOBALS = [HistoryBuffer, *_numpy_safe_globals()]
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint needs a type outside the allow-list; nothing of it was run."""
+
+
+def _describe_refusal(filename, err):
+    match = re.search(r'(?:Unsupported global|GLOBAL) ?:? ?([\w.]+)', str(err))
+    what = match.group(1) if match else 'an object that is not a tensor or container'
+    return (f'Refused to load checkpoint {filename}: it contains {what}, which is not '
+            'on the weights_only allow-list (mmsplitmask.compat.SAFE_GLOBALS), so its '
+            'code was not run. If you trust the file, convert it to a plain state dict '
+            'where it was made (torch.save(model.state_dict(), path)).')
+
+
+def safe_torch_load(filename, map_location=None):
+    """``torch.load`` with ``weights_only=True`` and an error that names the file."""
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise UnsafeCheckpointError(_describe_refusal(filename, err)) from None
+
+
+def _load_from_local(filename, map_location=None):
+    import os.path as osp
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(
+            f'checkpoint {filename} does not exist: check the path given to '
+            'load_from / --resume / init_cfg.checkpoint')
+    return safe_torch_load(filename, map_location)
+
+
+def _load_from_http(filename, map_location=None, model_dir=None):
+    return torch.hub.load_state_dict_from_url(
+        filename, model_dir=model_dir, map_location=map_location, weights_only=True)
+
+
+_init_dist_pytorch = dist_utils._init_dist_pytorch
+_ddp_init = MMDistributedDataParallel.__init__
+
+
+def _init_dist_pytorch_any_device(backend, init_backend='torch', **kwargs):
+    if torch.cuda.is_available():
+        return _init_dist_pytorch(backend, init_backend, **kwargs)
+    torch.distributed.init_process_group(backend='gloo' if backend == 'nccl' else backend,
+                                         **kwargs)
+
+
+def _ddp_init_any_device(self, module, *args, **kwargs):
+    if not torch.cuda.is_available():
+        kwargs['device_ids'] = None
+    _ddp_init(self, module, *args, **kwargs)
+
+
+def apply():
+    torch.serialization.add_safe_globals(SAFE_GLOBALS)
+    CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), loader=_load_from_http, force=True)
+    # mmengine also keeps module-level references used by some callers.
+    mme_checkpoint.load_from_local = _load_from_local
+    dist_utils._init_dist_pytorch = _init_dist_pytorch_any_device
+    MMDistributedDataParallel.__init__ = _ddp_init_any_device
+
+
+apply()

@@ -1,0 +1,88 @@
+"""Loading pre-trained weights into a backbone without ever doing it silently wrong.
+
+mmengine's ``Pretrained`` init loads with ``strict=False`` and only warns, so a wrong
+prefix quietly trains from scratch. Here every missing backbone weight is an error
+(unless the config lists it in ``allow_missing``), shape mismatches name the tensor,
+and what was loaded, ignored and left out is logged.
+"""
+import fnmatch
+
+import torch
+
+from mmengine.logging import MMLogger
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from .pos_embed import resize_pos_embed
+
+# Parameters that only exist in transfer models; a pre-training checkpoint lacks them.
+TRANSFER_ONLY = ('pyramid.*', )
+
+
+class CheckpointMismatchError(RuntimeError):
+    pass
+
+
+def extract_state_dict(checkpoint):
+    for key in ('state_dict', 'model', 'module'):
+        if isinstance(checkpoint, dict) and isinstance(checkpoint.get(key), dict):
+            return checkpoint[key]
+    return checkpoint
+
+
+def strip_prefix(state, prefix, filename):
+    if not prefix:
+        return dict(state)
+    picked = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    if not picked:
+        heads = sorted({k.split('.')[0] + '.' for k in state})[:8]
+        raise CheckpointMismatchError(
+            f'{filename}: no weight starts with prefix {prefix!r}; its keys start with '
+            f'{heads}. Fix init_cfg.prefix (use prefix=None for a backbone-only file).')
+    return picked
+
+
+def adapt_pos_embed(module, state, log):
+    """Resize a learned table to this model's grid, or drop it for sincos models."""
+    if 'pos_embed' not in state:
+        return
+    if module.pos_embed is None:
+        log.append('pos_embed ignored: this model uses fixed sincos positions')
+        del state['pos_embed']
+        return
+    table = state['pos_embed']
+    if table.shape == module.pos_embed.shape:
+        return
+    src = int(round((table.shape[1] - 1)**0.5))
+    if src * src != table.shape[1] - 1:
+        raise CheckpointMismatchError(
+            f'pos_embed of shape {tuple(table.shape)} is not a square grid plus a class token')
+    patches = resize_pos_embed(table[:, 1:], (src, src), module.patch_resolution)
+    state['pos_embed'] = module.pos_embed.new_tensor(
+        torch.cat([table[:, :1], patches], dim=1))
+    log.append(f'pos_embed resized from {src}x{src} to {module.patch_resolution}')
+
+
+def load_pretrained_strictly(module, init_cfg):
+    """Load ``init_cfg.checkpoint`` (after ``init_cfg.prefix``) into ``module``."""
+    filename = init_cfg['checkpoint']
+    logger = MMLogger.get_current_instance()
+    checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
+    state = strip_prefix(extract_state_dict(checkpoint), init_cfg.get('prefix'), filename)
+    notes = []
+    adapt_pos_embed(module, state, notes)
+    try:
+        missing, unexpected = module.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # size mismatches: torch names tensor and both shapes
+        raise CheckpointMismatchError(f'{filename}: {err}') from None
+    allowed = TRANSFER_ONLY + tuple(init_cfg.get('allow_missing', ()))
+    fatal = [k for k in missing if not any(fnmatch.fnmatch(k, p) for p in allowed)]
+    if fatal:
+        raise CheckpointMismatchError(
+            f'{filename} (prefix {init_cfg.get("prefix")!r}) lacks {len(fatal)} backbone '
+            f'weights, e.g. {fatal[:5]}. Fix the checkpoint path or prefix, or list the '
+            "keys in init_cfg.allow_missing (patterns like 'blocks.11.*').")
+    logger.info(
+        f'Loaded {len(state) - len(unexpected)} tensors into {type(module).__name__} from '
+        f'{filename}; missing (newly initialised): {sorted(missing) or "none"}; '
+        f'unexpected (ignored): {sorted(unexpected) or "none"}'
+        + ''.join(f'; {n}' for n in notes))

@@ -1,0 +1,46 @@
+"""The shallow inpainting decoder: two transformer blocks at the encoder's width."""
+import torch
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import trunc_normal_
+from torch import nn
+
+from ..registry import register_model
+from .transformer import TransformerBlock
+
+
+@register_model()
+class SplitMaskDecoder(BaseModule):
+    """Scatters one branch's encoder outputs back to full length and decodes.
+
+    Every missing position gets the learned mask embedding plus the encoder's
+    position embedding of that patch; the class token is kept at the front.
+    """
+
+    def __init__(self, embed_dims, num_heads, num_layers=2, mlp_ratio=4.0,
+                 layer_scale_init_value=0.0, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        self.blocks = nn.ModuleList([
+            TransformerBlock(embed_dims, num_heads, mlp_ratio,
+                             layer_scale_init_value=layer_scale_init_value)
+            for _ in range(num_layers)
+        ])
+        self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
+
+    def init_weights(self):
+        super().init_weights()
+        trunc_normal_(self.mask_token, std=0.02)
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                trunc_normal_(m.weight, std=0.02)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, latent, visible_idx, patch_pos_embed):
+        """latent (S, 1+k, C), visible_idx (S, k), patch_pos_embed (1, n, C) -> (S, n, C)."""
+        seqs, _, dims = latent.shape
+        canvas = (self.mask_token + patch_pos_embed).expand(seqs, -1, -1)
+        index = visible_idx.unsqueeze(-1).expand(-1, -1, dims)
+        x = torch.cat([latent[:, :1], canvas.scatter(1, index, latent[:, 1:])], dim=1)
+        for block in self.blocks:
+            x = block(x)
+        return self.norm(x)[:, 1:]

@@ -1,0 +1,49 @@
+"""What tools/train.py and tools/test.py share: config loading and the scope."""
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import mmsplitmask  # noqa: E402,F401  (patches + registers all modules)
+from mmengine.config import Config, DictAction  # noqa: E402
+
+
+def load_config(args):
+    """Config with --cfg-options merged, its default work dir and launcher."""
+    if not osp.isfile(args.config):
+        sys.exit(f'error: config file {args.config} does not exist')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        check_cfg_options(cfg, args.cfg_options)
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def check_cfg_options(cfg, options):
+    """Reject --cfg-options whose parent key does not exist (a typo would be ignored)."""
+    for key in options:
+        node, parts = cfg, key.split('.')
+        for depth, part in enumerate(parts[:-1]):
+            child = node.get(part) if isinstance(node, dict) else (
+                node[int(part)] if isinstance(node, list) and part.isdigit()
+                and int(part) < len(node) else None)
+            if child is None:
+                sys.exit(f'error: --cfg-options {key}: the config has no '
+                         f'{".".join(parts[:depth + 1])!r}')
+            node = child
+
+
+def add_common_args(parser):
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+                        '(default: work_dirs/<config name>)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config keys, e.g. train_dataloader.batch_size=8')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
