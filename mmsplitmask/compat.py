@@ -35,7 +35,19 @@ def _numpy_safe_globals():
     return found
 
 
-SAFE_GLOBALS = [HistoryBuffer, *_numpy_safe_globals()]
+def _history_buffer_getattr(owner, name):
+    """Stands in for ``getattr`` while unpickling: a HistoryBuffer pickles its
+    statistics methods as ``getattr(HistoryBuffer, 'mean')``; nothing else passes."""
+    if (owner is HistoryBuffer and not name.startswith('_')
+            and callable(vars(HistoryBuffer).get(name))):
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported global: getattr({getattr(owner, "__name__", owner)!r}, {name!r})')
+
+
+SAFE_GLOBALS = [
+    HistoryBuffer, *_numpy_safe_globals(), (_history_buffer_getattr, 'builtins.getattr')
+]
 
 
 class UnsafeCheckpointError(pickle.UnpicklingError):
@@ -43,7 +55,7 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 
 def _describe_refusal(filename, err):
-    match = re.search(r'(?:Unsupported global|GLOBAL) ?:? ?([\w.]+)', str(err))
+    match = re.search(r'Unsupported global: (?:GLOBAL )?([\w.]+(?:\(.*?\))?)', str(err))
     what = match.group(1) if match else 'an object that is not a tensor or container'
     return (f'Refused to load checkpoint {filename}: it contains {what}, which is not '
             'on the weights_only allow-list (mmsplitmask.compat.SAFE_GLOBALS), so its '

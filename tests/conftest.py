@@ -1,3 +1,5 @@
+import glob
+import json
 import os
 import os.path as osp
 import subprocess
@@ -27,8 +29,28 @@ def run_tool(*args, timeout=600, env=None, check=True):
 def scenes(tmp_path_factory):
     """Generated COCO-format + semantic-mask scenes with non-square sizes."""
     from mmsplitmask.datasets.synthetic import make_dataset
-    return make_dataset(str(tmp_path_factory.mktemp('scenes')), num_train=16, num_val=6,
+    return make_dataset(str(tmp_path_factory.mktemp('scenes')), num_train=48, num_val=6,
                         size_range=(90, 150), seed=0)
+
+
+def data_options(root, kind):
+    """--cfg-options pointing a demo detection/segmentation config at ``root``."""
+    opts = [f'{split}_dataloader.dataset.data_root={root}/' for split in ('train', 'val', 'test')]
+    if kind == 'det':
+        ann = f'{root}/annotations/instances_val.json'
+        opts += [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
+    for split in ('train', 'val', 'test'):  # no worker processes: 2 cores, short runs
+        opts += [f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    return opts
+
+
+def read_scalars(work_dir):
+    """Every logged training record of the newest run in ``work_dir``."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    assert runs, f'no scalars.json under {work_dir}'
+    with open(runs[-1]) as f:
+        return [json.loads(line) for line in f]
 
 
 def config_path(name):

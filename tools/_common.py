@@ -29,7 +29,7 @@ def check_cfg_options(cfg, options):
     for key in options:
         node, parts = cfg, key.split('.')
         for depth, part in enumerate(parts[:-1]):
-            child = node.get(part) if isinstance(node, dict) else (
+            child = node.get(part) if isinstance(node, (dict, Config)) else (
                 node[int(part)] if isinstance(node, list) and part.isdigit()
                 and int(part) < len(node) else None)
             if child is None:

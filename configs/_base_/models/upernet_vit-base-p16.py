@@ -14,6 +14,7 @@ model = dict(
         out_indices=(3, 5, 7, 11),
         out_type='featmap',
         pyramid=dict(norm_cfg=dict(type='SyncBN', requires_grad=True))),
+    neck=None,  # the pyramid is built inside the backbone (same for mmdet)
     decode_head=dict(in_channels=[768, 768, 768, 768], channels=768, num_classes=150),
     auxiliary_head=dict(in_channels=768, num_classes=150),
     test_cfg=dict(mode='slide', crop_size=(512, 512), stride=(341, 341)))
