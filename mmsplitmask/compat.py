@@ -55,7 +55,8 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 
 def _describe_refusal(filename, err):
-    match = re.search(r'Unsupported global: (?:GLOBAL )?([\w.]+(?:\(.*?\))?)', str(err))
+    match = re.search(r'(?:Unsupported global: (?:GLOBAL )?|unsupported GLOBAL )'
+                      r'([\w.]+(?:\(.*?\))?)', str(err))
     what = match.group(1) if match else 'an object that is not a tensor or container'
     return (f'Refused to load checkpoint {filename}: it contains {what}, which is not '
             'on the weights_only allow-list (mmsplitmask.compat.SAFE_GLOBALS), so its '

@@ -1,4 +1,5 @@
 from .coco_images import CocoImages
+from .inaturalist import INaturalist
 from .split_mask import ComplementaryMaskGenerator
 
-__all__ = ['CocoImages', 'ComplementaryMaskGenerator']
+__all__ = ['CocoImages', 'INaturalist', 'ComplementaryMaskGenerator']

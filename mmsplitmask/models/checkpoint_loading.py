@@ -57,8 +57,7 @@ def adapt_pos_embed(module, state, log):
         raise CheckpointMismatchError(
             f'pos_embed of shape {tuple(table.shape)} is not a square grid plus a class token')
     patches = resize_pos_embed(table[:, 1:], (src, src), module.patch_resolution)
-    state['pos_embed'] = module.pos_embed.new_tensor(
-        torch.cat([table[:, :1], patches], dim=1))
+    state['pos_embed'] = torch.cat([table[:, :1], patches], dim=1)
     log.append(f'pos_embed resized from {src}x{src} to {module.patch_resolution}')
 
 

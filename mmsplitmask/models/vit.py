@@ -47,6 +47,8 @@ class SplitMaskViT(BaseModule):
             4/8/16/32 as the paper does: two 2x transposed convolutions, one,
             identity, 2x max-pooling. Its weights are new in transfer.
         layer_scale_init_value: > 0 enables layer scale with this init value.
+        frozen: no gradients and eval mode for the whole encoder (linear probing);
+            a pyramid adapter stays trainable.
     """
 
     def __init__(self,
@@ -63,6 +65,7 @@ class SplitMaskViT(BaseModule):
                  out_type='raw',
                  final_norm=True,
                  pyramid: Optional[dict] = None,
+                 frozen=False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         settings = dict(ARCHS[arch]) if isinstance(arch, str) else dict(arch)
@@ -105,8 +108,20 @@ class SplitMaskViT(BaseModule):
             from mmseg.models.necks import Feature2Pyramid
             if out_type != 'featmap' or len(self.out_indices) != 4:
                 raise ValueError("pyramid needs out_type='featmap' and 4 out_indices")
-            pyramid = dict(dict(norm_cfg=dict(type='BN')), **pyramid)
+            pyramid = {'norm_cfg': dict(type='BN'), **pyramid}
             self.pyramid = Feature2Pyramid(self.embed_dims, rescales=[4, 2, 1, 0.5], **pyramid)
+        self.frozen = frozen
+        if frozen:
+            for name, param in self.named_parameters():
+                param.requires_grad = name.startswith('pyramid.')
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.frozen:  # keep dropout/drop-path off in the frozen encoder
+            for name, child in self.named_children():
+                if name != 'pyramid':
+                    child.eval()
+        return self
 
     # ------------------------------------------------------------------ init
     def init_weights(self):
@@ -176,8 +191,7 @@ class SplitMaskViT(BaseModule):
             tokens = block(tokens)
             if i == self.num_layers - 1 and self.final_norm:
                 tokens = self.norm(tokens)
-            if i in self.out_indices:
-                outs.append(tokens)
+            outs += [tokens] * self.out_indices.count(i)  # an index may repeat
         return outs
 
     def forward(self, images, visible_idx: Optional[torch.Tensor] = None):

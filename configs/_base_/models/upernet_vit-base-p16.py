@@ -3,6 +3,7 @@
 _base_ = 'mmseg::_base_/models/upernet_beit.py'
 model = dict(
     pretrained=None,
+    data_preprocessor=dict(size=(512, 512)),  # pad training crops to 512x512
     backbone=dict(
         _delete_=True,
         type='SplitMaskViT',

@@ -1,0 +1,65 @@
+"""Mask R-CNN and UperNet with the SplitMask ViT through tools/train.py, tools/test.py
+and tools/dist_test.sh, on generated non-square scenes (sides not multiples of 16)."""
+import glob
+import os.path as osp
+import pickle
+
+import pytest
+import torch
+from conftest import data_options, run_tool
+
+# The shipped demo configs, shrunk to a 2-block ViT by inheritance.
+DET = 'tests/configs/mask-rcnn_tiny.py'
+SEG = 'tests/configs/upernet_tiny.py'
+
+
+@pytest.fixture(scope='module')
+def trained_det(scenes, tmp_path_factory):
+    work = tmp_path_factory.mktemp('det')
+    run_tool('tools/train.py', DET, '--work-dir', str(work), '--cfg-options',
+             *data_options(scenes, 'det'), 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1')
+    return work, osp.join(work, 'epoch_1.pth')
+
+
+def test_mask_rcnn_trains_and_evaluates(trained_det):
+    work, ckpt = trained_det
+    assert osp.isfile(ckpt)
+    log = open(glob.glob(osp.join(work, '*', '*.log'))[0]).read()
+    assert 'coco/bbox_mAP' in log and 'coco/segm_mAP' in log
+
+
+def test_mask_rcnn_test_tool_dumps_and_draws(scenes, trained_det, tmp_path):
+    work, ckpt = trained_det
+    out = tmp_path / 'preds.pkl'
+    _, log = run_tool('tools/test.py', DET, ckpt, '--work-dir', str(tmp_path), '--out', str(out),
+                      '--show-dir', 'vis', '--cfg-options', *data_options(scenes, 'det'))
+    assert 'coco/segm_mAP' in log
+    with open(out, 'rb') as f:
+        assert len(pickle.load(f)) == 6
+    drawn = glob.glob(osp.join(tmp_path, '*', 'vis', '*.jpg'))
+    assert len(drawn) == 6
+
+
+def test_dist_test_two_processes_same_coco_metrics(scenes, trained_det, tmp_path):
+    _, ckpt = trained_det
+    metrics = []
+    for nproc in ('1', '2'):
+        _, log = run_tool('tools/dist_test.sh', DET, ckpt, nproc, '--work-dir',
+                          str(tmp_path / nproc), '--cfg-options', *data_options(scenes, 'det'),
+                          env={'PORT': '29623'})
+        metrics.append([line.split(']')[-1].split('data_time')[0]
+                        for line in log.splitlines() if 'Epoch(test)' in line][-1])
+    assert 'coco/bbox_mAP' in metrics[0]
+    assert metrics[0] == metrics[1]
+
+
+def test_upernet_trains_and_evaluates(scenes, tmp_path):
+    _, log = run_tool('tools/train.py', SEG, '--work-dir', str(tmp_path), '--cfg-options',
+                      *data_options(scenes, 'seg'), 'train_cfg.max_iters=4',
+                      'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4')
+    assert 'mIoU' in log
+    ckpt = osp.join(tmp_path, 'iter_4.pth')
+    _, log = run_tool('tools/test.py', SEG, ckpt, '--work-dir', str(tmp_path),
+                      '--show-dir', 'vis', '--cfg-options', *data_options(scenes, 'seg'))
+    assert 'mIoU' in log
+    assert len(glob.glob(osp.join(tmp_path, 'vis', '**', '*.png'), recursive=True)) == 6
