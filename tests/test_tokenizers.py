@@ -44,3 +44,19 @@ def test_missing_codebook_file_says_how_to_build_it(tmp_path):
     import pytest
     with pytest.raises(FileNotFoundError, match='fit_tokenizer.py'):
         CodebookTokenizer(str(tmp_path / 'nope.pth'))
+
+
+def test_fit_tokenizer_builds_codebooks_from_a_config(scenes, tmp_path):
+    from conftest import run_tool
+    for method in ('random_patches', 'kmeans'):
+        out = tmp_path / f'{method}.pth'
+        run_tool('tools/fit_tokenizer.py', 'tests/configs/splitmask_tiny.py', '--method', method,
+                 '--out', str(out), '--vocab-size', '64', '--num-patches', '3000',
+                 '--iters', '5', '--cfg-options',
+                 f'train_dataloader.dataset.data_root={scenes}/pretrain')
+        saved = torch.load(out, weights_only=True)
+        assert saved['method'] == method and saved['codebook'].shape == (64, 192)
+        tok = CodebookTokenizer(str(out), vocab_size=64)
+        torch.testing.assert_close(tok.codebook.norm(dim=1), torch.ones(64))
+        ids = tok(torch.rand(2, 3, 32, 32))
+        assert ids.shape == (2, 16) and ids.max() < 64
