@@ -97,3 +97,13 @@ def test_wrong_shape_names_tensor_and_shapes(pretrained, tmp_path):
     with pytest.raises(CheckpointMismatchError, match=r'blocks.0.mlp.fc1.weight.*\[3, 3\]'):
         build_backbone('tests/configs/upernet_tiny.py', 'mmseg', dict(
             type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+
+
+def test_weights_without_a_place_fail(pretrained, tmp_path):
+    state = torch.load(pretrained, weights_only=True)['state_dict']
+    state['backbone.blocks.0.ls1.gamma'] = torch.ones(64)  # layer scale the model lacks
+    path = tmp_path / 'layer_scale.pth'
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(CheckpointMismatchError, match='ls1.gamma'):
+        build_backbone('tests/configs/upernet_tiny.py', 'mmseg', dict(
+            type='Pretrained', checkpoint=str(path), prefix='backbone.'))

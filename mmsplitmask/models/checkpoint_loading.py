@@ -2,8 +2,10 @@
 
 mmengine's ``Pretrained`` init loads with ``strict=False`` and only warns, so a wrong
 prefix quietly trains from scratch. Here every missing backbone weight is an error
-(unless the config lists it in ``allow_missing``), shape mismatches name the tensor,
-and what was loaded, ignored and left out is logged.
+(unless the config lists it in ``allow_missing``), so is every checkpoint weight the
+model has no place for (e.g. layer-scale gammas loaded into a model without layer
+scale; ``allow_unexpected`` lists exceptions), shape mismatches name the tensor, and
+what was loaded, ignored and left out is logged.
 """
 import fnmatch
 
@@ -16,6 +18,8 @@ from .pos_embed import resize_pos_embed
 
 # Parameters that only exist in transfer models; a pre-training checkpoint lacks them.
 TRANSFER_ONLY = ('pyramid.*', )
+# Parameters that only matter in pre-training (BEiT's mask token); ignored in transfer.
+PRETRAIN_ONLY = ('mask_token', )
 
 
 class CheckpointMismatchError(RuntimeError):
@@ -80,6 +84,14 @@ def load_pretrained_strictly(module, init_cfg):
             f'{filename} (prefix {init_cfg.get("prefix")!r}) lacks {len(fatal)} backbone '
             f'weights, e.g. {fatal[:5]}. Fix the checkpoint path or prefix, or list the '
             "keys in init_cfg.allow_missing (patterns like 'blocks.11.*').")
+    allowed = PRETRAIN_ONLY + tuple(init_cfg.get('allow_unexpected', ()))
+    fatal = [k for k in unexpected if not any(fnmatch.fnmatch(k, p) for p in allowed)]
+    if fatal:
+        raise CheckpointMismatchError(
+            f'{filename} (prefix {init_cfg.get("prefix")!r}) has {len(fatal)} weights this '
+            f'{type(module).__name__} has no place for, e.g. {fatal[:5]}: the architecture '
+            'differs (layer scale? depth?). Fix the backbone config, or list the keys in '
+            'init_cfg.allow_unexpected.')
     logger.info(
         f'Loaded {len(state) - len(unexpected)} tensors into {type(module).__name__} from '
         f'{filename}; missing (newly initialised): {sorted(missing) or "none"}; '
