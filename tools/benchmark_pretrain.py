@@ -1,0 +1,191 @@
+"""Pre-training throughput of SplitMask vs mmpretrain's BEiT, side by side in one run.
+
+    python tools/benchmark_pretrain.py --arch small --batch-size 32 --device cpu
+
+Measures, on the same random inputs: the machine's matmul peak (fp32 on CPU, bf16 on
+GPU), then images/s of a full training step (forward, backward, AdamW step with
+gradient clipping) of both algorithms with the same ViT, batch and random-projection
+tokenizer, their analytic FLOPs per image, the fraction of the peak they reach (MFU)
+and their peak memory. Each algorithm runs in its own process so peak memory is its
+own. The last line is one JSON object.
+
+FLOPs count matrix multiplies only (2 per multiply-add: projections, attention
+scores and mixing, MLPs, patch embedding, classifier head, tokenizer); backward is
+counted as twice the forward, except for the tokenizer, which has no gradient.
+Norms, softmax and element-wise work are not counted.
+"""
+import argparse
+import json
+import multiprocessing as mp
+import os.path as osp
+import resource
+import sys
+import time
+
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+ARCH = {'tiny': (192, 12), 'small': (384, 12), 'base': (768, 12), 'large': (1024, 24)}
+IMG, PATCH, VOCAB, BEIT_MASKED = 224, 16, 8192, 75
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--arch', choices=list(ARCH), default='small')
+    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    parser.add_argument('--iters', type=int, default=4, help='timed steps per algorithm')
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--compile', action='store_true', help='torch.compile the models')
+    return parser.parse_args()
+
+
+def block_flops(tokens, dims):
+    """One pre-norm block's forward matmul FLOPs on a sequence of ``tokens``."""
+    return 24 * tokens * dims**2 + 4 * tokens**2 * dims
+
+
+def flops_per_image(algo, dims, layers):
+    n = (IMG // PATCH)**2
+    patch_embed = 2 * n * 3 * PATCH * PATCH * dims
+    tokenizer = 2 * n * 3 * 8 * 8 * VOCAB  # forward only
+    if algo == 'beit':
+        forward = patch_embed + layers * block_flops(n + 1, dims) + 2 * BEIT_MASKED * dims * VOCAB
+    else:  # two encoder passes on n/2 (+ class token), decoder on full length, head on all
+        forward = (patch_embed + 2 * layers * block_flops(n // 2 + 1, dims) +
+                   2 * 2 * block_flops(n + 1, dims) + 2 * n * dims * VOCAB)
+    return 3 * forward + tokenizer
+
+
+def matmul_peak(device, dtype):
+    size = 2048 if device == 'cpu' else 8192
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
+    for _ in range(2):
+        a @ b
+    sync(device)
+    reps = 5 if device == 'cpu' else 50
+    start = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    sync(device)
+    return 2 * size**3 * reps / (time.perf_counter() - start) / 1e9
+
+
+def sync(device):
+    if device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def build(algo, arch):
+    import mmsplitmask  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import MODELS
+    cfg = Config.fromfile(osp.join(ROOT, f'configs/_base_/models/{algo}_vit-{arch}-p16.py'))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def make_batch(algo, batch, device, seed=0):
+    """Normalised images, [0, 1] half-resolution targets and each algorithm's masks."""
+    import numpy as np
+    from mmpretrain.datasets.transforms import BEiTMaskGenerator
+    from mmpretrain.structures import DataSample
+
+    from mmsplitmask.datasets import ComplementaryMaskGenerator
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    images = torch.randn(batch, 3, IMG, IMG, device=device)
+    targets = torch.rand(batch, 3, IMG // 2, IMG // 2, device=device)
+    grid = IMG // PATCH
+    if algo == 'beit':
+        gen = BEiTMaskGenerator(grid, BEIT_MASKED, min_num_patches=16)
+        samples = [DataSample().set_mask(gen({})['mask']) for _ in range(batch)]
+        for s in samples:
+            s.mask = s.mask.to(device)
+    else:
+        gen = ComplementaryMaskGenerator(grid)
+        samples = []
+        for _ in range(batch):
+            s = DataSample()
+            s.set_field(gen({})['subset'], 'subset')
+            samples.append(s)
+    return [images, targets], samples
+
+
+def measure(algo, args, queue):
+    torch.manual_seed(0)
+    device = args.device
+    model = build(algo, args.arch).to(device).train()
+    inputs, samples = make_batch(algo, args.batch_size, device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1.5e-3, weight_decay=0.05)
+    step_model = torch.compile(model) if args.compile else model
+
+    def step():
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=device == 'cuda'):
+            losses = step_model(inputs, samples, mode='loss')
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 3.0)
+        optimizer.step()
+
+    for _ in range(args.warmup):
+        step()
+    sync(device)
+    if device == 'cuda':
+        torch.cuda.reset_peak_memory_stats()
+    start = time.perf_counter()
+    for _ in range(args.iters):
+        step()
+    sync(device)
+    seconds = (time.perf_counter() - start) / args.iters
+    peak = (torch.cuda.max_memory_allocated() if device == 'cuda' else
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    queue.put(dict(img_per_s=args.batch_size / seconds, peak_mem_gib=peak / 2**30))
+
+
+def run_isolated(algo, args):
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    proc = ctx.Process(target=measure, args=(algo, args, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(torch.get_num_threads())
+    dtype = torch.float32 if args.device == 'cpu' else torch.bfloat16
+    peak = matmul_peak(args.device, dtype)
+    dims, layers = ARCH[args.arch]
+    print(f'device {args.device} ({torch.get_num_threads()} threads), {dtype} matmul peak '
+          f'{peak:.1f} GFLOP/s; ViT-{args.arch} {IMG}px, batch {args.batch_size}, '
+          f'{args.iters} timed steps after {args.warmup} warm-up')
+    out = {'peak_gflops': round(peak, 1), 'arch': args.arch, 'batch_size': args.batch_size,
+           'device': args.device, 'compile': args.compile}
+    for algo in ('splitmask', 'beit'):
+        res = run_isolated(algo, args)
+        gflop = flops_per_image(algo, dims, layers) / 1e9
+        mfu = res['img_per_s'] * gflop / peak
+        print(f'{algo:>9}: {res["img_per_s"]:7.2f} img/s  {gflop:6.1f} GFLOP/img  '
+              f'MFU {100 * mfu:5.1f}%  peak memory {res["peak_mem_gib"]:.2f} GiB')
+        out.update({f'{algo}_img_per_s': round(res['img_per_s'], 3),
+                    f'{algo}_gflop_per_img': round(gflop, 2), f'{algo}_mfu': round(mfu, 4),
+                    f'{algo}_peak_mem_gib': round(res['peak_mem_gib'], 3)})
+    out['time_per_img_ratio'] = round(out['beit_img_per_s'] / out['splitmask_img_per_s'], 3)
+    out['flop_ratio'] = round(out['splitmask_gflop_per_img'] / out['beit_gflop_per_img'], 3)
+    print(f'SplitMask time per image = {out["time_per_img_ratio"]:.2f} x BEiT\'s, '
+          f'for {out["flop_ratio"]:.2f} x the FLOPs')
+    print(json.dumps(out))
+
+
+if __name__ == '__main__':
+    main()

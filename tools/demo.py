@@ -1,0 +1,110 @@
+"""The paper's story on a laptop: pre-train SplitMask on the target images only, then
+fine-tune Mask R-CNN and UperNet from it and from random init with the same budget.
+
+    python tools/demo.py            (what `make demo` runs)
+
+Every step goes through tools/train.py with the shipped demo configs, writes under
+work_dirs/demo/, and is skipped when its final checkpoint exists (a killed run
+resumes from its last checkpoint), so running the demo again costs seconds.
+"""
+import argparse
+import glob
+import json
+import os.path as osp
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PRETRAIN = 'configs/splitmask/splitmask_vit-tiny-p16_1xb32-coslr-60e_demo.py'
+DET = 'configs/mask_rcnn/mask-rcnn_vit-tiny-p16-fpn_1xb4-24e_demo.py'
+SEG = 'configs/upernet/upernet_vit-tiny-p16_1xb4-2k_demo.py'
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', default='data/demo')
+    parser.add_argument('--work-dir', default='work_dirs/demo')
+    parser.add_argument('--num-train', type=int, default=160)
+    parser.add_argument('--num-val', type=int, default=40)
+    parser.add_argument('--pretrain-epochs', type=int, default=30)
+    parser.add_argument('--det-epochs', type=int, default=6)
+    parser.add_argument('--seg-iters', type=int, default=300)
+    return parser.parse_args()
+
+
+def run(*args):
+    print('\n$ ' + ' '.join(args), flush=True)
+    subprocess.run([sys.executable, *args], cwd=ROOT, check=True)
+
+
+def train(config, work_dir, final_ckpt, options):
+    """Train unless ``final_ckpt`` exists; resume a run that was killed. Returns seconds."""
+    if osp.isfile(osp.join(ROOT, work_dir, final_ckpt)):
+        print(f'{work_dir}: done before, skipped')
+        return None
+    start = time.time()
+    run('tools/train.py', config, '--work-dir', work_dir, '--resume', '--cfg-options', *options)
+    return time.time() - start
+
+
+def last_metrics(work_dir):
+    """The last validation record of the newest run in ``work_dir``."""
+    records = []
+    for path in sorted(glob.glob(osp.join(ROOT, work_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            records += [json.loads(line) for line in f]
+    return next((r for r in reversed(records) if 'coco/bbox_mAP' in r or 'mIoU' in r), {})
+
+
+def data_options(data, kind):
+    opts = [f'{s}_dataloader.dataset.data_root={data}/' for s in ('train', 'val', 'test')]
+    if kind == 'det':
+        ann = f'{data}/annotations/instances_val.json'
+        opts += [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
+    return opts
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(osp.join(ROOT, args.data, 'annotations', 'instances_val.json')):
+        run('tools/make_demo_data.py', args.data, '--num-train', str(args.num_train),
+            '--num-val', str(args.num_val))
+    pre_dir = f'{args.work_dir}/pretrain'
+    pre_ckpt = f'epoch_{args.pretrain_epochs}.pth'
+    seconds = train(PRETRAIN, pre_dir, pre_ckpt, [
+        f'train_dataloader.dataset.data_root={args.data}/pretrain',
+        f'train_cfg.max_epochs={args.pretrain_epochs}',
+        f'param_scheduler.1.end={args.pretrain_epochs}',
+        f'default_hooks.checkpoint.interval={max(1, args.pretrain_epochs // 3)}'])
+    init = f'{pre_dir}/{pre_ckpt}'
+
+    rows = []
+    for name, ckpt in (('SplitMask (demo images only)', init), ('random init', None)):
+        tag = 'splitmask' if ckpt else 'random'
+        init_opts = [f'model.backbone.init_cfg.type=Pretrained',
+                     f'model.backbone.init_cfg.checkpoint={ckpt}',
+                     'model.backbone.init_cfg.prefix=backbone.'] if ckpt else []
+        det_dir, seg_dir = f'{args.work_dir}/det_{tag}', f'{args.work_dir}/seg_{tag}'
+        train(DET, det_dir, f'epoch_{args.det_epochs}.pth', data_options(args.data, 'det') + [
+            f'train_cfg.max_epochs={args.det_epochs}', f'train_cfg.val_interval={args.det_epochs}',
+            f'param_scheduler.1.milestones=[{args.det_epochs - 1}]',
+            f'default_hooks.checkpoint.interval={args.det_epochs}'] + init_opts)
+        train(SEG, seg_dir, f'iter_{args.seg_iters}.pth', data_options(args.data, 'seg') + [
+            f'train_cfg.max_iters={args.seg_iters}', f'train_cfg.val_interval={args.seg_iters}',
+            f'param_scheduler.1.end={args.seg_iters}',
+            f'default_hooks.checkpoint.interval={args.seg_iters}'] + init_opts)
+        det, seg = last_metrics(det_dir), last_metrics(seg_dir)
+        rows.append((name, det.get('coco/bbox_mAP', float('nan')),
+                     det.get('coco/segm_mAP', float('nan')), seg.get('mIoU', float('nan'))))
+
+    print('\n| backbone init | box AP | mask AP | mIoU |\n|---|---|---|---|')
+    for name, box, mask, miou in rows:
+        print(f'| {name} | {100 * box:.1f} | {100 * mask:.1f} | {miou:.1f} |')
+    if seconds is not None:
+        print(f'\npre-training took {seconds / 60:.1f} min')
+    print(f'checkpoints and logs: {args.work_dir}/{{pretrain,det_*,seg_*}}')
+
+
+if __name__ == '__main__':
+    main()
