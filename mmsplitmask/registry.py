@@ -35,7 +35,3 @@ def register_dataset(*scopes):
 
 def register_optim_constructor(*scopes):
     return _register('OPTIM_WRAPPER_CONSTRUCTORS', scopes)
-
-
-def register_hook(*scopes):
-    return _register('HOOKS', scopes or ('mmpretrain', ))

@@ -49,3 +49,11 @@ def test_layer_depth():
     assert vit.get_layer_depth('backbone.pos_embed', 'backbone.') == (0, 4)
     assert vit.get_layer_depth('backbone.blocks.1.attn.qkv.weight', 'backbone.') == (2, 4)
     assert vit.get_layer_depth('backbone.norm.weight', 'backbone.') == (3, 4)
+
+
+def test_frozen_encoder_for_linear_probing():
+    vit = tiny_vit(frozen=True, drop_path_rate=0.1).train()
+    assert not any(p.requires_grad for p in vit.parameters())
+    assert not vit.blocks[0].training  # drop path off although the model is in train mode
+    x = torch.randn(1, 3, 64, 64)
+    torch.testing.assert_close(vit(x)[-1], vit(x)[-1])

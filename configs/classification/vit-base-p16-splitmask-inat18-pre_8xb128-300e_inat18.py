@@ -1,8 +1,7 @@
 # Fine-tune SplitMask ViT-B/16 pre-trained on the same data only. Paper top-1: 74.6 (SplitMask on iNat18 only; random init 59.6).
 _base_ = [
     '../_base_/models/vit-base-p16_cls.py',
-    '../_base_/datasets/finetune_224.py',
-    '../_base_/schedules/finetune_adamw-300e.py',
+    '../_base_/finetune_recipe_inat-food.py',
     '../_base_/cls_runtime.py',
 ]
 model = dict(
@@ -14,20 +13,4 @@ model = dict(
 data_preprocessor = dict(num_classes=8142)
 val_dataloader = dict(dataset=dict(type='INaturalist', data_root='data/inat2018/', ann_file='val2018.json'))
 test_dataloader = val_dataloader
-train_dataloader = dict(dataset=dict(type='INaturalist', data_root='data/inat2018/', ann_file='train2018.json', pipeline=[
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
-         magnitude_level=7, magnitude_std=0.5,
-         hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
-    dict(type='PackInputs'),
-]))
-# iNat/Food recipe: lr 1.4e-4, no layer decay, 5 warmup epochs, RandAugment 7/0.5.
-optim_wrapper = dict(optimizer=dict(lr=1.4e-4), paramwise_cfg=dict(layer_decay_rate=1.0))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=5,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True, begin=5, end=300,
-         convert_to_iter_based=True),
-]
+train_dataloader = dict(dataset=dict(type='INaturalist', data_root='data/inat2018/', ann_file='train2018.json'))
