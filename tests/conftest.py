@@ -52,6 +52,3 @@ def read_scalars(work_dir):
     with open(runs[-1]) as f:
         return [json.loads(line) for line in f]
 
-
-def config_path(name):
-    return osp.join(ROOT, 'tests', 'configs', name)

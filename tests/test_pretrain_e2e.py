@@ -49,3 +49,11 @@ def test_dist_train_two_cpu_processes(scenes, tmp_path):
                       'train_cfg.max_epochs=1', env={'PORT': '29611'})
     assert 'Distributed launcher: pytorch' in out or 'world_size: 2' in out
     assert osp.isfile(osp.join(tmp_path, 'epoch_1.pth'))
+
+
+def test_unknown_cfg_option_fails_before_any_work(tmp_path):
+    code, out = run_tool('tools/train.py', SPLITMASK, '--work-dir', str(tmp_path),
+                         '--cfg-options', 'trian_cfg.max_epochs=1', check=False)
+    assert code != 0 and "the config has no 'trian_cfg'" in out
+    code, out = run_tool('tools/train.py', 'configs/nope.py', check=False)
+    assert code != 0 and 'configs/nope.py does not exist' in out

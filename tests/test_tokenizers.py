@@ -60,3 +60,11 @@ def test_fit_tokenizer_builds_codebooks_from_a_config(scenes, tmp_path):
         torch.testing.assert_close(tok.codebook.norm(dim=1), torch.ones(64))
         ids = tok(torch.rand(2, 3, 32, 32))
         assert ids.shape == (2, 16) and ids.max() < 64
+
+
+def test_dalle_without_weights_says_where_to_put_them(tmp_path):
+    import pytest
+
+    from mmsplitmask.models import DALLETokenizer
+    with pytest.raises(FileNotFoundError, match='weights_file'):
+        DALLETokenizer(str(tmp_path / 'dalle_encoder.pth'))

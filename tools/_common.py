@@ -25,17 +25,11 @@ def load_config(args):
 
 
 def check_cfg_options(cfg, options):
-    """Reject --cfg-options whose parent key does not exist (a typo would be ignored)."""
+    """Reject --cfg-options whose top-level key is not in the config: such a typo would
+    otherwise be merged in silently (deeper typos fail when the object is built)."""
     for key in options:
-        node, parts = cfg, key.split('.')
-        for depth, part in enumerate(parts[:-1]):
-            child = node.get(part) if isinstance(node, (dict, Config)) else (
-                node[int(part)] if isinstance(node, list) and part.isdigit()
-                and int(part) < len(node) else None)
-            if child is None:
-                sys.exit(f'error: --cfg-options {key}: the config has no '
-                         f'{".".join(parts[:depth + 1])!r}')
-            node = child
+        if key.split('.')[0] not in cfg:
+            sys.exit(f'error: --cfg-options {key}: the config has no {key.split(".")[0]!r}')
 
 
 def add_common_args(parser):

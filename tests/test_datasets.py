@@ -1,0 +1,71 @@
+"""Pre-training datasets and the generated scenes."""
+import json
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+from mmengine.registry import init_default_scope
+from pycocotools.coco import COCO
+
+import mmsplitmask  # noqa: F401
+
+
+def build(cfg):
+    init_default_scope('mmpretrain')
+    from mmpretrain.registry import DATASETS
+    return DATASETS.build(cfg)
+
+
+def test_coco_images_lists_every_image(scenes):
+    ds = build(dict(type='CocoImages', data_root=scenes,
+                    ann_file='annotations/instances_val.json', data_prefix='images/val/',
+                    pipeline=[]))
+    assert len(ds) == 6 and all(osp.isfile(ds[i]['img_path']) for i in range(6))
+
+
+def test_coco_images_missing_file_says_what_to_set(tmp_path):
+    with pytest.raises(FileNotFoundError, match='instances_train2017.json'):
+        build(dict(type='CocoImages', data_root=str(tmp_path),
+                   ann_file='annotations/instances_train2017.json'))
+
+
+def test_folder_pretraining_reads_images_recursively(tmp_path):
+    for sub in ('a', 'b/c'):
+        os.makedirs(tmp_path / sub)
+        cv2.imwrite(str(tmp_path / sub / 'x.jpg'), np.zeros((20, 20, 3), np.uint8))
+    ds = build(dict(type='CustomDataset', data_root=str(tmp_path), with_label=False,
+                    pipeline=[]))
+    assert sorted(osp.relpath(ds[i]['img_path'], tmp_path) for i in range(len(ds))) == [
+        'a/x.jpg', 'b/c/x.jpg']
+
+
+@pytest.mark.parametrize('split', ['train', 'val'])
+def test_generated_scenes_have_exact_consistent_labels(scenes, split):
+    ann_file = osp.join(scenes, 'annotations', f'instances_{split}.json')
+    coco = COCO(ann_file)
+    assert coco.getAnnIds()  # pycocotools accepts the file and it has instances
+    for image in coco.loadImgs(coco.getImgIds()):
+        semantic = cv2.imread(osp.join(scenes, 'seg', split, image['file_name'][:-4] + '.png'),
+                              cv2.IMREAD_UNCHANGED)
+        assert semantic.shape == (image['height'], image['width'])
+        rebuilt = np.zeros_like(semantic)
+        for ann in coco.loadAnns(coco.getAnnIds(imgIds=image['id'])):
+            mask = coco.annToMask(ann).astype(bool)
+            assert mask.sum() == ann['area']
+            x, y, w, h = ann['bbox']  # the box is the mask's tight box
+            ys, xs = np.nonzero(mask)
+            assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == (x, y, x + w, y + h)
+            assert not (rebuilt[mask] > 0).any()  # visible instances do not overlap
+            rebuilt[mask] = ann['category_id']
+        assert np.array_equal(rebuilt, semantic)
+
+
+def test_generator_is_deterministic(tmp_path):
+    from mmsplitmask.datasets.synthetic import make_dataset
+    for out in ('a', 'b'):
+        make_dataset(str(tmp_path / out), num_train=3, num_val=1, seed=7)
+    for name in ('instances_train.json', 'instances_val.json'):
+        assert json.load(open(tmp_path / 'a' / 'annotations' / name)) == json.load(
+            open(tmp_path / 'b' / 'annotations' / name))
