@@ -10,3 +10,5 @@ train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False)
 val_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False)
 test_dataloader = val_dataloader
 train_cfg = dict(max_epochs=1, val_interval=1)
+val_evaluator = dict(topk=(1, ))  # 4 classes: no top-5
+test_evaluator = val_evaluator
