@@ -38,9 +38,13 @@ class SplitMaskDecoder(BaseModule):
     def forward(self, latent, visible_idx, patch_pos_embed):
         """latent (S, 1+k, C), visible_idx (S, k), patch_pos_embed (1, n, C) -> (S, n, C)."""
         seqs, _, dims = latent.shape
-        canvas = (self.mask_token + patch_pos_embed).expand(seqs, -1, -1)
-        index = visible_idx.unsqueeze(-1).expand(-1, -1, dims)
-        x = torch.cat([latent[:, :1], canvas.scatter(1, index, latent[:, 1:])], dim=1)
+        # One scatter of [cls, visible tokens] into a (S, 1+n, C) canvas of mask
+        # embeddings: position 0 is the class token's slot, patch i sits at i+1.
+        canvas = torch.cat([torch.zeros_like(self.mask_token), self.mask_token + patch_pos_embed],
+                           dim=1)
+        index = torch.cat([visible_idx.new_zeros(seqs, 1), visible_idx + 1], dim=1)
+        x = canvas.expand(seqs, -1, -1).scatter(1, index.unsqueeze(-1).expand(-1, -1, dims),
+                                               latent)
         for block in self.blocks:
             x = block(x)
         return self.norm(x)[:, 1:]

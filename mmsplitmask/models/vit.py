@@ -168,7 +168,8 @@ class SplitMaskViT(BaseModule):
         """Patch embedding plus position: (B, h*w, C) and the grid (h, w)."""
         x = self.patch_embed.proj(images)
         grid_hw = tuple(x.shape[-2:])
-        x = x.flatten(2).transpose(1, 2)
+        # contiguous (B, L, C) once here, so later gathers and reshapes are views
+        x = x.flatten(2).transpose(1, 2).contiguous()
         return x + self.patch_pos_embed(grid_hw), grid_hw
 
     def get_layer_depth(self, param_name: str, prefix: str = ''):
