@@ -7,7 +7,8 @@ GPU), then images/s of a full training step (forward, backward, AdamW step with
 gradient clipping) of both algorithms with the same ViT, batch and random-projection
 tokenizer, their analytic FLOPs per image, the fraction of the peak they reach (MFU)
 and their peak memory. Each algorithm runs in its own process so peak memory is its
-own. The last line is one JSON object.
+own, and the two alternate for ``--rounds`` rounds so drifts of a shared machine hit
+both; medians are reported. The last line is one JSON object.
 
 FLOPs count matrix multiplies only (2 per multiply-add: projections, attention
 scores and mixing, MLPs, patch embedding, classifier head, tokenizer); backward is
@@ -19,6 +20,7 @@ import json
 import multiprocessing as mp
 import os.path as osp
 import resource
+import statistics
 import sys
 import time
 
@@ -38,6 +40,8 @@ def parse_args():
     parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     parser.add_argument('--iters', type=int, default=4, help='timed steps per algorithm')
     parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='alternating SplitMask/BEiT measurements; medians are reported')
     parser.add_argument('--compile', action='store_true', help='torch.compile the models')
     return parser.parse_args()
 
@@ -170,9 +174,15 @@ def main():
           f'{peak:.1f} GFLOP/s; ViT-{args.arch} {IMG}px, batch {args.batch_size}, '
           f'{args.iters} timed steps after {args.warmup} warm-up')
     out = {'peak_gflops': round(peak, 1), 'arch': args.arch, 'batch_size': args.batch_size,
-           'device': args.device, 'compile': args.compile}
-    for algo in ('splitmask', 'beit'):
-        res = run_isolated(algo, args)
+           'device': args.device, 'compile': args.compile, 'rounds': args.rounds}
+    rounds = {'splitmask': [], 'beit': []}
+    for _ in range(args.rounds):
+        for algo in rounds:
+            rounds[algo].append(run_isolated(algo, args))
+    for algo, results in rounds.items():
+        res = {k: statistics.median(r[k] for r in results) for k in results[0]}
+        print(f'{algo:>9} img/s per round: ' +
+              ', '.join(f'{r["img_per_s"]:.2f}' for r in results))
         gflop = flops_per_image(algo, dims, layers) / 1e9
         mfu = res['img_per_s'] * gflop / peak
         print(f'{algo:>9}: {res["img_per_s"]:7.2f} img/s  {gflop:6.1f} GFLOP/img  '
