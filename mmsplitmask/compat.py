@@ -4,6 +4,8 @@
 2. CPU-only distributed runs: mmengine always calls ``torch.cuda.set_device`` and
    gives DDP ``device_ids``; without a GPU we start gloo and pass no device ids, so
    ``tools/dist_train.sh`` works on any machine (that is how the tests run it).
+3. Atomic checkpoints: the runner's local checkpoint files are written to a
+   temporary name and renamed, so a run killed while saving keeps the last good one.
 
 torch >= 2.6 unpickles checkpoints with ``weights_only=True``: only tensors, plain
 containers and allow-listed classes may be rebuilt, so a checkpoint from a stranger
@@ -13,6 +15,7 @@ cannot run code. mmengine 0.10.7 writes a few other types into every checkpoint
 mmengine's local/http loaders pass ``weights_only=True`` explicitly, so resume,
 ``load_from`` and ``init_cfg`` work without ever turning the safety off.
 """
+import os
 import pickle
 import re
 
@@ -22,6 +25,7 @@ from mmengine.dist import utils as dist_utils
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.model import MMDistributedDataParallel
 from mmengine.runner import checkpoint as mme_checkpoint
+from mmengine.runner import runner as mme_runner
 from mmengine.runner.checkpoint import CheckpointLoader
 
 
@@ -104,6 +108,24 @@ def _ddp_init_any_device(self, module, *args, **kwargs):
     _ddp_init(self, module, *args, **kwargs)
 
 
+_save_checkpoint = mme_checkpoint.save_checkpoint
+
+
+def save_checkpoint_atomically(checkpoint, filename, *args, **kwargs):
+    if '://' in str(filename):  # remote backends keep mmengine's own writer
+        return _save_checkpoint(checkpoint, filename, *args, **kwargs)
+    tmp = f'{filename}.tmp'
+    try:
+        with open(tmp, 'wb') as f:
+            torch.save(checkpoint, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filename)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def apply():
     torch.serialization.add_safe_globals(SAFE_GLOBALS)
     CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
@@ -113,6 +135,7 @@ def apply():
     mme_checkpoint.load_from_local = _load_from_local
     dist_utils._init_dist_pytorch = _init_dist_pytorch_any_device
     MMDistributedDataParallel.__init__ = _ddp_init_any_device
+    mme_runner.save_checkpoint = save_checkpoint_atomically
 
 
 apply()

@@ -107,3 +107,19 @@ def test_weights_without_a_place_fail(pretrained, tmp_path):
     with pytest.raises(CheckpointMismatchError, match='ls1.gamma'):
         build_backbone('tests/configs/upernet_tiny.py', 'mmseg', dict(
             type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+
+
+class FailsToPickle:
+    def __reduce__(self):
+        raise RuntimeError('killed while saving')
+
+
+def test_interrupted_save_keeps_the_last_good_checkpoint(tmp_path):
+    from mmengine.runner import runner as mme_runner
+    path = tmp_path / 'epoch_1.pth'
+    mme_runner.save_checkpoint({'state_dict': {'w': torch.ones(3)}}, str(path))
+    with pytest.raises(RuntimeError, match='killed while saving'):
+        mme_runner.save_checkpoint({'state_dict': {'w': torch.zeros(3)}, 'x': FailsToPickle()},
+                                   str(path))
+    assert torch.equal(torch.load(path, weights_only=True)['state_dict']['w'], torch.ones(3))
+    assert os.listdir(tmp_path) == ['epoch_1.pth']

@@ -69,3 +69,40 @@ def test_generator_is_deterministic(tmp_path):
     for name in ('instances_train.json', 'instances_val.json'):
         assert json.load(open(tmp_path / 'a' / 'annotations' / name)) == json.load(
             open(tmp_path / 'b' / 'annotations' / name))
+
+
+def test_bad_images_are_skipped_or_named(tmp_path):
+    from mmengine.config import Config
+
+    from mmsplitmask.datasets import LoadImageOrSkip
+    folder = tmp_path / 'images'
+    os.makedirs(folder / 'sub')
+    good = (np.random.default_rng(0).random((70, 90, 3)) * 255).astype(np.uint8)
+    cv2.imwrite(str(folder / 'good.jpg'), good)
+    cv2.imwrite(str(folder / 'sub' / 'grey.png'), good[..., 0])
+    cv2.imwrite(str(folder / 'rgba16.png'),
+                np.dstack([good, good[..., :1]]).astype(np.uint16) * 257)
+    cv2.imwrite(str(folder / 'tiny.png'), good[:5, :5])  # smaller than one patch
+    (folder / 'empty.jpg').write_bytes(b'')
+    (folder / 'notes.jpg').write_text('not an image')
+    data = open(folder / 'good.jpg', 'rb').read()
+    (folder / 'truncated.jpg').write_bytes(data[:len(data) // 3])
+
+    cfg = Config.fromfile('tests/configs/splitmask_tiny.py')
+    dataset_cfg = dict(cfg.train_dataloader.dataset, data_root=str(folder))
+    dataset = build(dataset_cfg)
+    assert len(dataset) == 7
+    skipped_before = LoadImageOrSkip.skipped
+    for i in range(len(dataset)):  # bad files are replaced by another, good sample
+        sample = dataset[i]
+        assert sample['inputs'][0].shape == (3, 64, 64)
+        assert sample['inputs'][1].shape == (3, 32, 32)
+    # empty.jpg and notes.jpg cannot be decoded (a truncated JPEG may decode partly)
+    assert LoadImageOrSkip.skipped - skipped_before >= 2
+
+    dataset_cfg['pipeline'][0] = dict(type='LoadImageOrSkip', on_error='raise')
+    dataset = build(dataset_cfg)
+    bad = [i for i in range(len(dataset)) if dataset.get_data_info(i)['img_path'].endswith(
+        'notes.jpg')][0]
+    with pytest.raises(ValueError, match='notes.jpg'):
+        dataset[bad]

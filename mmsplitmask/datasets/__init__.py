@@ -1,5 +1,6 @@
 from .coco_images import CocoImages
 from .inaturalist import INaturalist
+from .loading import LoadImageOrSkip
 from .split_mask import ComplementaryMaskGenerator
 
-__all__ = ['CocoImages', 'INaturalist', 'ComplementaryMaskGenerator']
+__all__ = ['CocoImages', 'INaturalist', 'LoadImageOrSkip', 'ComplementaryMaskGenerator']

@@ -9,7 +9,7 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
+        dict(type='LoadImageOrSkip'),
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
         dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=64, second_size=32,
              interpolation='bicubic', second_interpolation='lanczos', scale=(0.3, 1.0)),

@@ -12,7 +12,7 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(pipeline=[
-        dict(type='LoadImageFromFile'),
+        dict(type='LoadImageOrSkip'),
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
         crop,
         dict(type='ComplementaryMaskGenerator', input_size=4, mode='block'),

@@ -3,7 +3,7 @@ _base_ = './pretrain_folder.py'
 train_dataloader = dict(dataset=dict(
     data_root='data/ade/ADEChallengeData2016/images/training/',
     pipeline=[
-        dict(type='LoadImageFromFile'),
+        dict(type='LoadImageOrSkip'),
         dict(type='RandomFlip', prob=0.5, direction='horizontal'),
         dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
              interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 0.25)),

@@ -1,7 +1,7 @@
 # The demo images (make demo): 128x128 crops, half-resolution 64x64 targets.
 _base_ = './pretrain_folder.py'
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageOrSkip'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=128, second_size=64,
          interpolation='bicubic', second_interpolation='lanczos', scale=(0.2, 1.0)),

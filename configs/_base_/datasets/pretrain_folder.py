@@ -1,9 +1,10 @@
 # Unlabeled pre-training on every image under data_root (recursively).
-# Paper: random resized crop + horizontal flip; 50% block-wise split.
+# Paper: random resized crop + horizontal flip; 50% block-wise split. Unreadable files
+# are skipped with a warning (LoadImageOrSkip; on_error='raise' to stop instead).
 data_root = 'data/images/'
 # Flip first: it must act on the image before the crop makes its target copy.
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageOrSkip'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
          interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 1.0)),
@@ -13,7 +14,7 @@ train_pipeline = [
 # Cars and DomainNet (the smallest sets): greyscale, solarisation, blur and colour
 # jitter (magnitudes as MoCo v3, the paper gives none) and uniform 75% masking.
 strong_train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageOrSkip'),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomApply', prob=0.8, transforms=[
         dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)]),
