@@ -65,6 +65,10 @@ def adapt_pos_embed(module, state, log):
     log.append(f'pos_embed resized from {src}x{src} to {module.patch_resolution}')
 
 
+def unlisted(keys, patterns):
+    return [k for k in keys if not any(fnmatch.fnmatch(k, p) for p in patterns)]
+
+
 def load_pretrained_strictly(module, init_cfg):
     """Load ``init_cfg.checkpoint`` (after ``init_cfg.prefix``) into ``module``."""
     filename = init_cfg['checkpoint']
@@ -77,21 +81,19 @@ def load_pretrained_strictly(module, init_cfg):
         missing, unexpected = module.load_state_dict(state, strict=False)
     except RuntimeError as err:  # size mismatches: torch names tensor and both shapes
         raise CheckpointMismatchError(f'{filename}: {err}') from None
-    allowed = TRANSFER_ONLY + tuple(init_cfg.get('allow_missing', ()))
-    fatal = [k for k in missing if not any(fnmatch.fnmatch(k, p) for p in allowed)]
+    source = f'{filename} (prefix {init_cfg.get("prefix")!r})'
+    fatal = unlisted(missing, TRANSFER_ONLY + tuple(init_cfg.get('allow_missing', ())))
     if fatal:
         raise CheckpointMismatchError(
-            f'{filename} (prefix {init_cfg.get("prefix")!r}) lacks {len(fatal)} backbone '
-            f'weights, e.g. {fatal[:5]}. Fix the checkpoint path or prefix, or list the '
-            "keys in init_cfg.allow_missing (patterns like 'blocks.11.*').")
-    allowed = PRETRAIN_ONLY + tuple(init_cfg.get('allow_unexpected', ()))
-    fatal = [k for k in unexpected if not any(fnmatch.fnmatch(k, p) for p in allowed)]
+            f'{source} lacks {len(fatal)} backbone weights, e.g. {fatal[:5]}. Fix the '
+            'checkpoint path or prefix, or list the keys in init_cfg.allow_missing '
+            "(patterns like 'blocks.11.*').")
+    fatal = unlisted(unexpected, PRETRAIN_ONLY + tuple(init_cfg.get('allow_unexpected', ())))
     if fatal:
         raise CheckpointMismatchError(
-            f'{filename} (prefix {init_cfg.get("prefix")!r}) has {len(fatal)} weights this '
-            f'{type(module).__name__} has no place for, e.g. {fatal[:5]}: the architecture '
-            'differs (layer scale? depth?). Fix the backbone config, or list the keys in '
-            'init_cfg.allow_unexpected.')
+            f'{source} has {len(fatal)} weights this {type(module).__name__} has no place '
+            f'for, e.g. {fatal[:5]}: the architecture differs (layer scale? depth?). Fix '
+            'the backbone config, or list the keys in init_cfg.allow_unexpected.')
     logger.info(
         f'Loaded {len(state) - len(unexpected)} tensors into {type(module).__name__} from '
         f'{filename}; missing (newly initialised): {sorted(missing) or "none"}; '
