@@ -1,18 +1,8 @@
 # Fine-tune SplitMask ViT-B/16 pre-trained on the same data only. Paper top-1: 72.1 (random init 34.9), SplitMask on Sketch only.
-_base_ = [
-    '../_base_/models/vit-base-p16_cls.py',
-    '../_base_/datasets/finetune_224.py',
-    '../_base_/schedules/finetune_adamw-300e.py',
-    '../_base_/cls_runtime.py',
-]
-model = dict(
-    backbone=dict(init_cfg=dict(
-        type='Pretrained',
-        checkpoint='work_dirs/splitmask_vit-base-p16_16xb128-amp-coslr-5000e_sketch/epoch_5000.pth',
-        prefix='backbone.')),
-    head=dict(num_classes=345))
-data_preprocessor = dict(num_classes=345)
-train_dataloader = dict(dataset=dict(type='CustomDataset', data_root='data/domainnet/', ann_file='sketch_train.txt'))
-val_dataloader = dict(dataset=dict(type='CustomDataset', data_root='data/domainnet/', ann_file='sketch_test.txt'))
+# Same recipe and data layout as Clipart; only the domain changes.
+_base_ = './vit-base-p16-splitmask-clipart-pre_8xb128-300e_clipart.py'
+model = dict(backbone=dict(init_cfg=dict(
+    checkpoint='work_dirs/splitmask_vit-base-p16_16xb128-amp-coslr-5000e_sketch/epoch_5000.pth')))
+train_dataloader = dict(dataset=dict(ann_file='sketch_train.txt'))
+val_dataloader = dict(dataset=dict(ann_file='sketch_test.txt'))
 test_dataloader = val_dataloader
-# Cars/DomainNet recipe: lr 4e-3, layer decay 0.65, 60 warmup epochs, RandAugment 9/0.5.
