@@ -6,7 +6,6 @@ import pickle
 import re
 
 import pytest
-import torch
 from conftest import data_options, run_tool
 
 # The shipped demo configs, shrunk to a 2-block ViT by inheritance.

@@ -82,7 +82,7 @@ def main():
     rows = []
     for name, ckpt in (('SplitMask (demo images only)', init), ('random init', None)):
         tag = 'splitmask' if ckpt else 'random'
-        init_opts = [f'model.backbone.init_cfg.type=Pretrained',
+        init_opts = ['model.backbone.init_cfg.type=Pretrained',
                      f'model.backbone.init_cfg.checkpoint={ckpt}',
                      'model.backbone.init_cfg.prefix=backbone.'] if ckpt else []
         det_dir, seg_dir = f'{args.work_dir}/det_{tag}', f'{args.work_dir}/seg_{tag}'
