@@ -1,4 +1,4 @@
-# make install: .venv with the whole stack (first run builds mmcv, ~10 min on 2 cores)
+# make install: .venv with the whole stack (first run builds mmcv, 11-15 min on 2 cores)
 # make demo:    the paper's story on generated data (see README)
 # make test:    the test suite (CPU only)
 PYTHON ?= python3.11

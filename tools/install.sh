@@ -34,7 +34,7 @@ PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.v
 WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_VERSION-torch$TORCH-$PYTAG-$DEVICE"
 
 if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
-  step "building mmcv $MMCV_VERSION with $DEVICE ops for torch $TORCH (about 8 minutes on 2 cores, once per machine)"
+  step "building mmcv $MMCV_VERSION with $DEVICE ops for torch $TORCH (11 to 15 minutes on 2 cores, once per machine)"
   SRC=$(mktemp -d)
   trap 'rm -rf "$SRC"' EXIT
   "$VENV/bin/python" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
