@@ -103,7 +103,21 @@ def main():
         print(f'| {name} | {100 * box:.1f} | {100 * mask:.1f} | {miou:.1f} |')
     if seconds is not None:
         print(f'\npre-training took {seconds / 60:.1f} min')
+    pictures = plot_curves(args.work_dir)
     print(f'checkpoints and logs: {args.work_dir}/{{pretrain,det_*,seg_*}}')
+    print('curves: ' + ', '.join(pictures))
+
+
+def plot_curves(work_dir):
+    """Training curves of the demo runs as PNGs (tools/analyze_logs.py)."""
+    plots = {'pretrain_curves.png': (['pretrain'], ['loss_mim', 'loss_match', 'acc_token',
+                                                    'acc_match']),
+             'det_curves.png': (['det_splitmask', 'det_random'], ['loss', 'loss_mask']),
+             'seg_curves.png': (['seg_splitmask', 'seg_random'], ['loss', 'decode.acc_seg'])}
+    for name, (runs, keys) in plots.items():
+        run('tools/analyze_logs.py', *[f'{work_dir}/{r}' for r in runs], '--keys', *keys,
+            '--out', f'{work_dir}/{name}')
+    return [f'{work_dir}/{name}' for name in plots]
 
 
 if __name__ == '__main__':
