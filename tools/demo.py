@@ -104,8 +104,12 @@ def main():
     if seconds is not None:
         print(f'\npre-training took {seconds / 60:.1f} min')
     pictures = plot_curves(args.work_dir)
+    split_png = f'{args.work_dir}/splitmask_vis.png'
+    run('tools/visualize_splitmask.py', PRETRAIN, init, f'{args.data}/images/val/000001.jpg',
+        '--out', split_png)
+    pictures.append(split_png)
     print(f'checkpoints and logs: {args.work_dir}/{{pretrain,det_*,seg_*}}')
-    print('curves: ' + ', '.join(pictures))
+    print('pictures: ' + ', '.join(pictures))
 
 
 def plot_curves(work_dir):
