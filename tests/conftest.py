@@ -1,5 +1,3 @@
-import glob
-import json
 import os
 import os.path as osp
 import subprocess
@@ -9,6 +7,10 @@ import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+
+import demo  # noqa: E402
+from analyze_logs import read_run  # noqa: E402
 
 
 def run_tool(*args, timeout=600, env=None, check=True):
@@ -34,21 +36,12 @@ def scenes(tmp_path_factory):
 
 
 def data_options(root, kind):
-    """--cfg-options pointing a demo detection/segmentation config at ``root``."""
-    opts = [f'{split}_dataloader.dataset.data_root={root}/' for split in ('train', 'val', 'test')]
-    if kind == 'det':
-        ann = f'{root}/annotations/instances_val.json'
-        opts += [f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}']
-    for split in ('train', 'val', 'test'):  # no worker processes: 2 cores, short runs
-        opts += [f'{split}_dataloader.num_workers=0',
-                 f'{split}_dataloader.persistent_workers=False']
-    return opts
+    """The demo's data options, without worker processes (2 cores, short runs)."""
+    return demo.data_options(root, kind) + [
+        f'{split}_dataloader.{key}' for split in ('train', 'val', 'test')
+        for key in ('num_workers=0', 'persistent_workers=False')]
 
 
 def read_scalars(work_dir):
-    """Every logged training record of the newest run in ``work_dir``."""
-    runs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    assert runs, f'no scalars.json under {work_dir}'
-    with open(runs[-1]) as f:
-        return [json.loads(line) for line in f]
-
+    """Every logged record of the newest run in ``work_dir``."""
+    return read_run(work_dir)

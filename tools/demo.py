@@ -8,12 +8,12 @@ work_dirs/demo/, and is skipped when its final checkpoint exists (a killed run
 resumes from its last checkpoint), so running the demo again costs seconds.
 """
 import argparse
-import glob
-import json
 import os.path as osp
 import subprocess
 import sys
 import time
+
+from analyze_logs import read_run
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = 'configs/splitmask/splitmask_vit-tiny-p16_1xb32-coslr-60e_demo.py'
@@ -50,14 +50,12 @@ def train(config, work_dir, final_ckpt, options):
 
 def last_metrics(work_dir):
     """The last validation record of the newest run in ``work_dir``."""
-    records = []
-    for path in sorted(glob.glob(osp.join(ROOT, work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            records += [json.loads(line) for line in f]
+    records = read_run(osp.join(ROOT, work_dir))
     return next((r for r in reversed(records) if 'coco/bbox_mAP' in r or 'mIoU' in r), {})
 
 
 def data_options(data, kind):
+    """--cfg-options pointing a demo detection/segmentation config at ``data``."""
     opts = [f'{s}_dataloader.dataset.data_root={data}/' for s in ('train', 'val', 'test')]
     if kind == 'det':
         ann = f'{data}/annotations/instances_val.json'

@@ -1,17 +1,6 @@
-# Mask R-CNN, ViT-B/16 + FPN, COCO 2017, 1x schedule, AMP.
-# Backbone: SplitMask pre-trained on COCO train2017 images only.
-# Paper (3x): 46.8 box AP / 42.1 mask AP.
-_base_ = [
-    '../_base_/models/mask-rcnn_vit-base-p16_fpn.py',
-    '../_base_/datasets/coco_instance_ms.py',
-    '../_base_/schedules/mask-rcnn_adamw-3x.py',
-    '../_base_/det_runtime.py',
-]
-model = dict(backbone=dict(init_cfg=dict(
-    type='Pretrained',
-    checkpoint='work_dirs/splitmask_vit-base-p16_16xb128-amp-coslr-3000e_coco/epoch_3000.pth',
-    prefix='backbone.')))
-optim_wrapper = dict(type='AmpOptimWrapper')
+# Mask R-CNN, ViT-B/16 + FPN, COCO 2017, 1x schedule (12 epochs, steps at 8 and 11):
+# the 3x config with a shorter schedule.
+_base_ = './mask-rcnn_vit-base-p16-fpn-splitmask-coco-pre_8xb2-amp-3x_coco.py'
 max_epochs = 12
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
