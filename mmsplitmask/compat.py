@@ -6,6 +6,10 @@
    ``tools/dist_train.sh`` works on any machine (that is how the tests run it).
 3. Atomic checkpoints: the runner's local checkpoint files are written to a
    temporary name and renamed, so a run killed while saving keeps the last good one.
+4. Seeded samples: a dataset indexed with ``(index, seed)`` (what
+   :class:`ResumableSampler` yields) loads that sample with python, numpy and torch
+   seeded by ``seed``, so its augmentation does not depend on the process, the
+   worker or the history of the run; plain integer indices behave as before.
 
 torch >= 2.6 unpickles checkpoints with ``weights_only=True``: only tensors, plain
 containers and allow-listed classes may be rebuilt, so a checkpoint from a stranger
@@ -17,10 +21,12 @@ mmengine's local/http loaders pass ``weights_only=True`` explicitly, so resume,
 """
 import os
 import pickle
+import random
 import re
 
 import numpy as np
 import torch
+from mmengine.dataset import BaseDataset
 from mmengine.dist import utils as dist_utils
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.model import MMDistributedDataParallel
@@ -126,6 +132,26 @@ def save_checkpoint_atomically(checkpoint, filename, *args, **kwargs):
             os.remove(tmp)
 
 
+_getitem = BaseDataset.__getitem__
+
+
+def _getitem_seeded(self, idx):
+    if not isinstance(idx, tuple):
+        return _getitem(self, idx)
+    idx, seed = idx
+    # Restore the caller's state: with num_workers=0 this runs in the training process.
+    state = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.default_generator.manual_seed(seed)  # CPU only: leave the CUDA generators be
+    try:
+        return _getitem(self, idx)
+    finally:
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        torch.set_rng_state(state[2])
+
+
 def apply():
     torch.serialization.add_safe_globals(SAFE_GLOBALS)
     CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
@@ -136,6 +162,7 @@ def apply():
     dist_utils._init_dist_pytorch = _init_dist_pytorch_any_device
     MMDistributedDataParallel.__init__ = _ddp_init_any_device
     mme_runner.save_checkpoint = save_checkpoint_atomically
+    BaseDataset.__getitem__ = _getitem_seeded
 
 
 apply()

@@ -35,3 +35,11 @@ def register_dataset(*scopes):
 
 def register_optim_constructor(*scopes):
     return _register('OPTIM_WRAPPER_CONSTRUCTORS', scopes)
+
+
+def register_hook(*scopes):
+    return _register('HOOKS', scopes or ('mmpretrain', ))
+
+
+def register_sampler(*scopes):
+    return _register('DATA_SAMPLERS', scopes or ('mmpretrain', ))

@@ -3,7 +3,7 @@ import argparse
 import os
 import os.path as osp
 
-from _common import add_common_args, load_config
+from _common import add_common_args, check_paths, config_errors, load_config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -47,7 +47,10 @@ def main():
         cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='mmengine.DumpResults', out_file_path=args.out))
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    check_paths(cfg, ['test'])
+    with config_errors(args):
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.test_loop  # noqa: B018  (builds the dataset: config mistakes fail here)
     runner.test()
 
 

@@ -2,10 +2,14 @@
 segmentation (mmseg); the config's ``default_scope`` picks the toolbox."""
 import argparse
 import os
+import os.path as osp
+import sys
 
-from _common import add_common_args, load_config
+from _common import add_common_args, check_paths, config_errors, load_config
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+
+from mmsplitmask.engine import NonFiniteLossError
 
 
 def parse_args():
@@ -31,14 +35,23 @@ def main():
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
+        if not osp.isfile(args.resume):
+            sys.exit(f'error: --resume {args.resume}: no such checkpoint')
         cfg.resume, cfg.load_from = True, args.resume
     if args.seed is not None or args.deterministic:
         cfg.randomness = dict(cfg.get('randomness') or {})
         if args.seed is not None:
             cfg.randomness['seed'] = args.seed
         cfg.randomness['deterministic'] = args.deterministic
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    check_paths(cfg, ['train', 'val'] if cfg.get('val_cfg') else ['train'])
+    with config_errors(args):
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        # Build the datasets and transforms now: their config mistakes then fail here.
+        runner.train_loop, runner.val_loop  # noqa: B018
+    try:
+        runner.train()
+    except NonFiniteLossError as err:
+        sys.exit(f'error: {err}')
 
 
 if __name__ == '__main__':

@@ -11,6 +11,16 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
+# Long runs (docs/reliability.md): skip NaN/inf steps and stop after 10 in a row with
+# the last good state saved; resume part-way through an epoch exactly (with the
+# ResumableSampler of the pre-training datasets); log the mean over all processes
+# and the number of unreadable images skipped.
+custom_hooks = [
+    dict(type='NonFiniteLossHook', max_consecutive=10),
+    dict(type='ExactResumeHook'),
+    dict(type='GlobalMeanLogHook'),
+    dict(type='SkippedImagesHook', interval=50),
+]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

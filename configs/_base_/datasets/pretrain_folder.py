@@ -31,7 +31,8 @@ train_dataloader = dict(
     batch_size=128,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # DefaultSampler's order; each sample's augmentation keyed on (seed, epoch, index)
+    sampler=dict(type='ResumableSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='CustomDataset', data_root=data_root, with_label=False,
                  pipeline=train_pipeline))
