@@ -1,13 +1,12 @@
 """Losses of SplitMask (inpainting + matching) and the BEiT baseline on token ids."""
 import torch
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from mmpretrain.models.heads import BEiTV1Head
 from torch import nn
 
 from ..registry import register_model
-from .losses import symmetric_info_nce
+from .losses import linear_cross_entropy, symmetric_info_nce
 
 
 @register_model()
@@ -22,11 +21,16 @@ class SplitMaskHead(BaseModule):
         normalize: l2-normalise descriptors before InfoNCE. Not stated; on, as MoCo v3.
         projector: optional dict(hidden_dims=..., out_dims=...) for an MLP on the
             descriptors before matching. Not stated; off.
+        chunk_rows: rows of the token classifier's logits computed at a time. The
+            classifier and its cross-entropy are one fused step that never holds all
+            (rows, vocab_size) logits (see :class:`LinearCrossEntropy`); same loss
+            and gradients as ``F.cross_entropy`` on ``cls_head``'s output.
     """
 
     def __init__(self, embed_dims, vocab_size=8192, temperature=0.2, match_loss_weight=1.0,
-                 normalize=True, projector=None, init_cfg=None):
+                 normalize=True, projector=None, chunk_rows=1024, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
+        self.chunk_rows = chunk_rows
         self.cls_head = nn.Linear(embed_dims, vocab_size)
         self.temperature = temperature
         self.match_loss_weight = match_loss_weight
@@ -49,17 +53,16 @@ class SplitMaskHead(BaseModule):
         the positions each branch must inpaint; target (B, n) token ids."""
         dims = feats.shape[-1]
         picked = torch.gather(feats, 1, predict_idx.unsqueeze(-1).expand(-1, -1, dims))
-        logits = self.cls_head(picked).flatten(0, 1)
         labels = torch.gather(target.repeat(2, 1), 1, predict_idx).flatten()
-        loss_mim = F.cross_entropy(logits, labels)
+        loss_mim, acc_token = linear_cross_entropy(
+            picked.flatten(0, 1), self.cls_head.weight, self.cls_head.bias, labels,
+            self.chunk_rows)
 
         descriptors = feats.mean(dim=1)
         if self.projector is not None:
             descriptors = self.projector(descriptors)
         x_a, x_b = descriptors.chunk(2)
         loss_match, acc_match = symmetric_info_nce(x_a, x_b, self.temperature, self.normalize)
-        with torch.no_grad():
-            acc_token = (logits.argmax(dim=1) == labels).float().mean()
         return dict(loss_mim=loss_mim, loss_match=self.match_loss_weight * loss_match,
                     acc_token=acc_token, acc_match=acc_match.detach())
 

@@ -1,7 +1,6 @@
 """Pre-norm transformer block with torch's fused scaled_dot_product_attention."""
 import torch
 import torch.nn.functional as F
-from mmcv.cnn.bricks import DropPath
 from torch import nn
 
 
@@ -18,7 +17,9 @@ class Attention(nn.Module):
     def forward(self, x):
         batch, length, dims = x.shape
         qkv = self.qkv(x).view(batch, length, 3, self.num_heads, dims // self.num_heads)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
+        # Split on dim 2 and transpose: SDPA's gradients come back laid out (B, L, H, D),
+        # so the split's backward is one stack into qkv's layout, with no permute copy.
+        q, k, v = (t.transpose(1, 2) for t in qkv.unbind(2))
         x = F.scaled_dot_product_attention(q, k, v)
         return self.proj(x.transpose(1, 2).reshape(batch, length, dims))
 
@@ -57,8 +58,18 @@ class TransformerBlock(nn.Module):
         scale = layer_scale_init_value > 0
         self.ls1 = LayerScale(dims, layer_scale_init_value) if scale else nn.Identity()
         self.ls2 = LayerScale(dims, layer_scale_init_value) if scale else nn.Identity()
-        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path = drop_path
+
+    def residual(self, x, branch):
+        """x + drop_path(branch): stochastic depth (timm/mmcv's, same random draws)
+        fused into the residual add as one addcmul, instead of a div, a mul and an add."""
+        if self.drop_path == 0 or not self.training:
+            return x + branch
+        keep = 1 - self.drop_path
+        shape = (branch.shape[0], ) + (1, ) * (branch.ndim - 1)
+        scale = (keep + torch.rand(shape, dtype=branch.dtype, device=branch.device)).floor_()
+        return torch.addcmul(x, branch, scale.div_(keep))
 
     def forward(self, x):
-        x = x + self.drop_path(self.ls1(self.attn(self.norm1(x))))
-        return x + self.drop_path(self.ls2(self.mlp(self.norm2(x))))
+        x = self.residual(x, self.ls1(self.attn(self.norm1(x))))
+        return self.residual(x, self.ls2(self.mlp(self.norm2(x))))

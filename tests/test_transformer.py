@@ -1,0 +1,39 @@
+"""The fused transformer block computes what the textbook pre-norm block does."""
+import torch
+import torch.nn.functional as F
+from mmcv.cnn.bricks import DropPath
+
+from mmsplitmask.models.transformer import TransformerBlock
+
+
+def reference_block(block, x, drop_path):
+    """Pre-norm block written out: explicit softmax attention, mmcv's DropPath."""
+    attn, heads = block.attn, block.attn.num_heads
+    b, n, c = x.shape
+    qkv = attn.qkv(block.norm1(x)).reshape(b, n, 3, heads, c // heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    weights = (q @ k.transpose(-2, -1) / (c // heads)**0.5).softmax(dim=-1)
+    y = attn.proj((weights @ v).transpose(1, 2).reshape(b, n, c))
+    x = x + drop_path(block.ls1(y))
+    mlp = block.mlp
+    return x + drop_path(block.ls2(mlp.fc2(F.gelu(mlp.fc1(block.norm2(x))))))
+
+
+def test_block_matches_reference_with_same_drop_path_draws():
+    torch.manual_seed(0)
+    block = TransformerBlock(32, 4, drop_path=0.5, layer_scale_init_value=0.1).train()
+    x = torch.randn(8, 10, 32, requires_grad=True)
+    torch.manual_seed(1)
+    out = block(x)
+    out.square().sum().backward()
+    got = x.grad.clone()
+    x.grad = None
+    torch.manual_seed(1)
+    want = reference_block(block, x, DropPath(0.5).train())
+    want.square().sum().backward()
+    torch.testing.assert_close(out, want)
+    torch.testing.assert_close(got, x.grad)
+    dropped = (out - x).flatten(1).abs().sum(1) == 0  # seed 1 drops some samples' branches
+    assert 0 < dropped.sum() < 8
+    block.eval()  # no drop path in eval
+    torch.testing.assert_close(block(x), reference_block(block, x, torch.nn.Identity()))
