@@ -27,13 +27,14 @@ class NonFiniteLossHook(Hook):
     The hook wraps ``runner.optim_wrapper.update_params``. When the loss is not finite
     on any process, no backward and no step run, so weights, optimizer moments and the
     AMP loss scale stay those of the last finite step; the skip is logged with its
-    iteration and counted (``nonfinite_skipped`` in the log). After ``max_consecutive``
+    iteration and counted (``nonfinite_skipped`` in the log); its non-finite values are
+    kept out of the logged (smoothed) curves. After ``max_consecutive``
     skips in a row the state is saved to ``work_dir/<filename>`` (resumable with
     ``--resume``; iteration, lr schedule and data position are where the run stopped)
     and :class:`NonFiniteLossError` ends the run.
     """
 
-    priority = 'VERY_HIGH'
+    priority = 'HIGHEST'  # before RuntimeInfoHook copies the outputs into the log
 
     def __init__(self, max_consecutive=10, filename='last_good_state.pth'):
         if max_consecutive < 1:
@@ -42,6 +43,7 @@ class NonFiniteLossHook(Hook):
         self.filename = filename
         self.skipped = 0
         self.consecutive = 0
+        self.skipped_now = False
 
     def before_train(self, runner):
         self.runner = runner
@@ -51,30 +53,38 @@ class NonFiniteLossHook(Hook):
 
     def _guard(self, update_params):
         def guarded(loss, step_kwargs=None, zero_kwargs=None):
-            if _finite_everywhere(loss):
+            finite = _finite_everywhere(loss)
+            self.skipped_now = not finite
+            if finite:
                 self.consecutive = 0
-                return update_params(loss, step_kwargs=step_kwargs, zero_kwargs=zero_kwargs)
-            self.skipped += 1
-            self.consecutive += 1
-            self.runner.logger.warning(
-                f'non-finite loss ({loss.detach().float().item()} here) at iteration '
-                f'{self.runner.iter + 1}: step skipped ({self.consecutive} in a row, '
-                f'{self.skipped} in total)')
+                update_params(loss, step_kwargs=step_kwargs, zero_kwargs=zero_kwargs)
+            else:
+                self.skipped += 1
+                self.consecutive += 1
+                self.runner.logger.warning(
+                    f'non-finite loss ({loss.detach().float().item()} here) at iteration '
+                    f'{self.runner.iter + 1}: step skipped ({self.consecutive} in a row, '
+                    f'{self.skipped} in total)')
+            if self.skipped:  # from the first skip on, every line of the log shows the count
+                self.runner.message_hub.update_scalar('train/nonfinite_skipped', self.skipped)
         return guarded
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        if self.skipped:
-            runner.message_hub.update_scalar('train/nonfinite_skipped', self.skipped)
+        if self.skipped_now and outputs:
+            for key in [k for k, v in outputs.items() if not torch.isfinite(v).all()]:
+                del outputs[key]
         if self.consecutive < self.max_consecutive:
             return
         runner.save_checkpoint(runner.work_dir, self.filename, by_epoch=False)
         last_good = runner.iter + 1 - self.consecutive
-        raise NonFiniteLossError(
+        message = (
             f'{self.consecutive} non-finite losses in a row (iterations {last_good + 1}-'
             f'{runner.iter + 1}, {self.skipped} skipped in all): stopped. Weights and '
             f'optimizer state after iteration {last_good} are in '
             f'{osp.join(runner.work_dir, self.filename)}; lower the learning rate or '
             'lengthen the warm-up, then continue with --resume on that file.')
+        runner.logger.error(message)
+        raise NonFiniteLossError(message)
 
 
 def _finite_everywhere(loss):
