@@ -67,8 +67,8 @@ def test_nonfinite_steps_are_skipped_then_the_run_stops(scenes, tmp_path):
     assert saved['meta']['iter'] == 9
 
     log = open(glob.glob(osp.join(tmp_path, '*', '*.log'))[0]).read()
-    assert 'at iteration 3: step skipped (1 in a row, 1 in total)' in log
-    assert 'at iteration 9: step skipped (3 in a row, 5 in total)' in log
+    assert 'at iteration 3 (this process: nan): step skipped (1 in a row, 1 in total)' in log
+    assert 'at iteration 9 (this process: nan): step skipped (3 in a row, 5 in total)' in log
     records = {r['iter']: r for r in read_scalars(tmp_path) if 'loss' in r}
     counts = {i: r.get('nonfinite_skipped') for i, r in records.items()}
     assert counts[2] is None and counts[3] == 1 and counts[5] == 2 and counts[8] == 4

@@ -27,8 +27,8 @@ class NonFiniteLossHook(Hook):
     The hook wraps ``runner.optim_wrapper.update_params``. When the loss is not finite
     on any process, no backward and no step run, so weights, optimizer moments and the
     AMP loss scale stay those of the last finite step; the skip is logged with its
-    iteration and counted (``nonfinite_skipped`` in the log); its non-finite values are
-    kept out of the logged (smoothed) curves. After ``max_consecutive``
+    iteration and counted (``nonfinite_skipped`` in the log); its outputs are kept out
+    of the logged (smoothed) curves. After ``max_consecutive``
     skips in a row the state is saved to ``work_dir/<filename>`` (resumable with
     ``--resume``; iteration, lr schedule and data position are where the run stopped)
     and :class:`NonFiniteLossError` ends the run.
@@ -62,17 +62,16 @@ class NonFiniteLossHook(Hook):
                 self.skipped += 1
                 self.consecutive += 1
                 self.runner.logger.warning(
-                    f'non-finite loss ({loss.detach().float().item()} here) at iteration '
-                    f'{self.runner.iter + 1}: step skipped ({self.consecutive} in a row, '
-                    f'{self.skipped} in total)')
+                    f'non-finite loss at iteration {self.runner.iter + 1} (this process: '
+                    f'{loss.detach().float().item():.4g}): step skipped ({self.consecutive} in '
+                    f'a row, {self.skipped} in total)')
             if self.skipped:  # from the first skip on, every line of the log shows the count
                 self.runner.message_hub.update_scalar('train/nonfinite_skipped', self.skipped)
         return guarded
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         if self.skipped_now and outputs:
-            for key in [k for k, v in outputs.items() if not torch.isfinite(v).all()]:
-                del outputs[key]
+            outputs.clear()  # on every process (the skip is): a skipped step is not logged
         if self.consecutive < self.max_consecutive:
             return
         runner.save_checkpoint(runner.work_dir, self.filename, by_epoch=False)
