@@ -3,7 +3,8 @@
 1. Checkpoints and ``weights_only`` (see below).
 2. CPU-only distributed runs: mmengine always calls ``torch.cuda.set_device`` and
    gives DDP ``device_ids``; without a GPU we start gloo and pass no device ids, so
-   ``tools/dist_train.sh`` works on any machine (that is how the tests run it).
+   ``tools/dist_train.sh`` and ``tools/slurm_train.sh`` work on any machine (the tests
+   run both on CPU).
 3. Atomic checkpoints: the runner's local checkpoint files are written to a
    temporary name and renamed, so a run killed while saving keeps the last good one.
 4. Seeded samples: a dataset indexed with ``(index, seed)`` (what
@@ -23,6 +24,7 @@ import os
 import pickle
 import random
 import re
+import subprocess
 
 import numpy as np
 import torch
@@ -98,12 +100,28 @@ def _load_from_http(filename, map_location=None, model_dir=None):
 
 
 _init_dist_pytorch = dist_utils._init_dist_pytorch
+_init_dist_slurm = dist_utils._init_dist_slurm
 _ddp_init = MMDistributedDataParallel.__init__
 
 
 def _init_dist_pytorch_any_device(backend, init_backend='torch', **kwargs):
     if torch.cuda.is_available():
         return _init_dist_pytorch(backend, init_backend, **kwargs)
+    torch.distributed.init_process_group(backend='gloo' if backend == 'nccl' else backend,
+                                         **kwargs)
+
+
+def _init_dist_slurm_any_device(backend, port=None, init_backend='torch', **kwargs):
+    if torch.cuda.is_available():
+        return _init_dist_slurm(backend, port, init_backend, **kwargs)
+    # mmengine's slurm path, minus torch.cuda.set_device: rank and world from srun
+    nodes = os.environ['SLURM_NODELIST']
+    os.environ.setdefault(
+        'MASTER_ADDR', subprocess.getoutput(f'scontrol show hostname {nodes} | head -n1'))
+    os.environ['MASTER_PORT'] = str(port or os.environ.get('MASTER_PORT', 29500))
+    os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
+    os.environ['RANK'] = os.environ['SLURM_PROCID']
+    os.environ['LOCAL_RANK'] = os.environ.get('SLURM_LOCALID', '0')
     torch.distributed.init_process_group(backend='gloo' if backend == 'nccl' else backend,
                                          **kwargs)
 
@@ -160,6 +178,7 @@ def apply():
     # mmengine also keeps module-level references used by some callers.
     mme_checkpoint.load_from_local = _load_from_local
     dist_utils._init_dist_pytorch = _init_dist_pytorch_any_device
+    dist_utils._init_dist_slurm = _init_dist_slurm_any_device
     MMDistributedDataParallel.__init__ = _ddp_init_any_device
     mme_runner.save_checkpoint = save_checkpoint_atomically
     BaseDataset.__getitem__ = _getitem_seeded

@@ -1,4 +1,5 @@
 """SplitMask and BEiT pre-training end to end through tools/train.py."""
+import os
 import math
 import os.path as osp
 
@@ -48,6 +49,18 @@ def test_dist_train_two_cpu_processes(scenes, tmp_path):
                       '--cfg-options', f'train_dataloader.dataset.data_root={scenes}/pretrain',
                       'train_cfg.max_epochs=1', env={'PORT': '29611'})
     assert 'Distributed launcher: pytorch' in out or 'world_size: 2' in out
+    assert osp.isfile(osp.join(tmp_path, 'epoch_1.pth'))
+
+
+def test_slurm_train_two_cpu_tasks(scenes, tmp_path):
+    """tools/slurm_train.sh through a stand-in srun (tests/fake_slurm) with 2 tasks."""
+    path = f'{osp.join(osp.dirname(__file__), "fake_slurm")}:{os.environ["PATH"]}'
+    _, out = run_tool('tools/slurm_train.sh', 'cpu', 'demo', SPLITMASK, '--work-dir',
+                      str(tmp_path), '--cfg-options',
+                      f'train_dataloader.dataset.data_root={scenes}/pretrain',
+                      'train_cfg.max_epochs=1', env={'PATH': path, 'GPUS': '2',
+                                                     'MASTER_PORT': '29613'})
+    assert 'Distributed launcher: slurm' in out and 'Distributed training: True' in out
     assert osp.isfile(osp.join(tmp_path, 'epoch_1.pth'))
 
 

@@ -1,6 +1,7 @@
 """Mask R-CNN and UperNet with the SplitMask ViT through tools/train.py, tools/test.py
 and tools/dist_test.sh, on generated non-square scenes (sides not multiples of 16)."""
 import glob
+import os
 import os.path as osp
 import pickle
 import re
@@ -40,17 +41,23 @@ def test_mask_rcnn_test_tool_dumps_and_draws(scenes, trained_det, tmp_path):
     assert len(drawn) == 6
 
 
-def test_dist_test_two_processes_same_coco_metrics(scenes, trained_det, tmp_path):
+def test_dist_and_slurm_test_two_processes_same_coco_metrics(scenes, trained_det, tmp_path):
+    """1 process, 2 torchrun processes, 2 slurm tasks (stand-in srun): same metrics."""
     _, ckpt = trained_det
+    fake_slurm = f'{osp.join(osp.dirname(__file__), "fake_slurm")}:{os.environ["PATH"]}'
+    runs = {'1': ('tools/dist_test.sh', DET, ckpt, '1'),
+            '2': ('tools/dist_test.sh', DET, ckpt, '2'),
+            'slurm': ('tools/slurm_test.sh', 'cpu', 'test', DET, ckpt)}
     metrics = []
-    for nproc in ('1', '2'):
-        _, log = run_tool('tools/dist_test.sh', DET, ckpt, nproc, '--work-dir',
-                          str(tmp_path / nproc), '--cfg-options', *data_options(scenes, 'det'),
-                          env={'PORT': '29623'})
+    for name, command in runs.items():
+        _, log = run_tool(*command, '--work-dir', str(tmp_path / name),
+                          '--cfg-options', *data_options(scenes, 'det'),
+                          env={'PORT': '29623', 'MASTER_PORT': '29624', 'GPUS': '2',
+                               'PATH': fake_slurm})
         metrics.append([line.split(']')[-1].split('data_time')[0]
                         for line in log.splitlines() if 'Epoch(test)' in line][-1])
     assert 'coco/bbox_mAP' in metrics[0]
-    assert metrics[0] == metrics[1]
+    assert metrics[0] == metrics[1] == metrics[2]
 
 
 def test_upernet_trains_and_evaluates(scenes, tmp_path):

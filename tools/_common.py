@@ -87,10 +87,11 @@ def _checkpoint_paths(node, name):
             yield from _checkpoint_paths(value, f'{name}.{i}')
 
 
-def check_paths(cfg, splits):
+def check_paths(cfg, splits, init_checkpoints=True):
     """Fail in one line, before the model is built, on a data folder, annotation file
     or checkpoint the config names that does not exist (instead of a traceback after
-    minutes of set-up)."""
+    minutes of set-up). Testing loads every weight from its checkpoint, so it passes
+    init_checkpoints=False: the backbone's pre-training file is not needed then."""
     found = []
     for split in splits:
         loader = cfg.get(f'{split}_dataloader')
@@ -101,7 +102,8 @@ def check_paths(cfg, splits):
                                [evaluator]):
             if isinstance(ev, dict) and _local(ev.get('ann_file')):
                 found.append((f'{split}_evaluator.ann_file', ev['ann_file'], False))
-    found += _checkpoint_paths(cfg.get('model'), 'model')
+    if init_checkpoints:
+        found += _checkpoint_paths(cfg.get('model'), 'model')
     if _local(cfg.get('load_from')):
         found.append(('load_from (--resume)', cfg.load_from, False))
     for key, path, is_dir in found:

@@ -2,7 +2,9 @@
 
     python tools/make_demo_data.py data/demo --num-train 160 --num-val 40
 
-Deterministic for a seed; see mmsplitmask/datasets/synthetic.py for the layout.
+Backgrounds and object textures are the photographs bundled with scikit-image
+(`--no-photos`: smooth gradients). Deterministic for a seed; see
+mmsplitmask/datasets/synthetic.py for the layout.
 """
 import argparse
 import os.path as osp
@@ -12,7 +14,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.utils import ProgressBar  # noqa: E402
 
-from mmsplitmask.datasets.synthetic import make_dataset  # noqa: E402
+from mmsplitmask.datasets.synthetic import make_dataset, sample_photos  # noqa: E402
 
 
 def main():
@@ -23,10 +25,13 @@ def main():
     parser.add_argument('--min-size', type=int, default=96)
     parser.add_argument('--max-size', type=int, default=176)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--no-photos', action='store_true',
+                        help='gradient backgrounds and flat objects instead of photographs')
     args = parser.parse_args()
+    photos, textures = ((), ()) if args.no_photos else sample_photos()
     progress = ProgressBar(args.num_train + args.num_val)
     make_dataset(args.out_dir, args.num_train, args.num_val, (args.min_size, args.max_size),
-                 args.seed, progress=progress)
+                 args.seed, photos, textures, progress=progress)
     print(f'\nwrote {args.num_train} train / {args.num_val} val scenes to {args.out_dir}')
 
 

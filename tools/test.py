@@ -47,7 +47,7 @@ def main():
         cfg.test_evaluator = list(cfg.test_evaluator) if isinstance(
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='mmengine.DumpResults', out_file_path=args.out))
-    check_paths(cfg, ['test'])
+    check_paths(cfg, ['test'], init_checkpoints=False)
     with config_errors(args):
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.test_loop  # noqa: B018  (builds the dataset: config mistakes fail here)

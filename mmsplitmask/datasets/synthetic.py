@@ -8,7 +8,9 @@ decides occlusion, so the visible instance masks are exact. One call writes
     <out>/seg/{train,val}/NNNNNN.png               semantic masks, 0 = background
     <out>/pretrain/                                the train images, unlabeled
 
-Backgrounds are smooth random gradients unless a list of photos is given.
+Backgrounds are crops of photographs and objects are filled with photographed
+textures when given (`sample_photos()`: the pictures bundled with scikit-image, so
+nothing is downloaded); otherwise smooth random gradients and flat colours.
 """
 import json
 import os
@@ -21,6 +23,26 @@ from pycocotools import mask as mask_utils
 CLASSES = ('disc', 'square', 'triangle', 'ring')
 PALETTE = ((220, 60, 60), (60, 160, 60), (60, 90, 220), (230, 180, 30))
 MIN_VISIBLE_PIXELS = 30
+# Pictures inside the scikit-image wheel: scenes for backgrounds, textures for objects.
+BACKGROUND_FILES = ('astronaut.png', 'chelsea.png', 'coffee.png', 'hubble_deep_field.jpg',
+                    'ihc.png', 'motorcycle_left.png', 'rocket.jpg', 'retina.jpg',
+                    'camera.png', 'moon.png', 'coins.png')
+TEXTURE_FILES = ('brick.png', 'grass.png', 'gravel.png')
+
+
+def sample_photos():
+    """(backgrounds, textures) as BGR uint8 arrays, read from scikit-image's data folder."""
+    import skimage  # noqa: PLC0415 (only the demo data needs it)
+    folder = osp.join(osp.dirname(skimage.__file__), 'data')
+
+    def read(name):
+        image = cv2.imread(osp.join(folder, name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise FileNotFoundError(f'{osp.join(folder, name)} is missing or unreadable; '
+                                    'reinstall scikit-image (pip install -r requirements.txt)')
+        return image
+
+    return [read(n) for n in BACKGROUND_FILES], [read(n) for n in TEXTURE_FILES]
 
 
 def _gradient_background(rng, h, w):
@@ -58,7 +80,16 @@ def _shape_mask(rng, label, h, w):
     return mask.astype(bool)
 
 
-def make_scene(rng, h, w, photos=(), max_objects=4):
+def _object_fill(rng, label, h, w, textures):
+    """Class colour, modulated by a photographed texture or by noise."""
+    colour = np.array(PALETTE[label], np.float32)[::-1] + rng.normal(0, 15, 3)
+    if len(textures):
+        texture = _photo_background(rng, textures[rng.integers(len(textures))], h, w)
+        return colour * (0.4 + texture / 255.0)
+    return colour + rng.normal(0, 12, (h, w, 1)).astype(np.float32)
+
+
+def make_scene(rng, h, w, photos=(), textures=(), max_objects=4):
     """One image (h, w, 3) uint8 BGR, and its visible instances [(label, mask)]."""
     image = (_photo_background(rng, photos[rng.integers(len(photos))], h, w)
              if len(photos) else _gradient_background(rng, h, w))
@@ -67,9 +98,7 @@ def make_scene(rng, h, w, photos=(), max_objects=4):
     for k in range(int(rng.integers(1, max_objects + 1))):
         label = int(rng.integers(len(CLASSES)))
         mask = _shape_mask(rng, label, h, w)
-        colour = np.array(PALETTE[label], np.float32)[::-1] + rng.normal(0, 15, 3)
-        texture = rng.normal(0, 12, (h, w, 1)).astype(np.float32)
-        image[mask] = np.clip(colour + texture[mask], 0, 255)
+        image[mask] = np.clip(_object_fill(rng, label, h, w, textures)[mask], 0, 255)
         owner[mask] = k
         labels.append(label)
     instances = [(labels[k], owner == k) for k in range(len(labels))]
@@ -85,7 +114,8 @@ def _coco_annotation(ann_id, image_id, label, mask):
                 area=float(mask.sum()), bbox=[x, y, bw, bh], segmentation=rle)
 
 
-def write_split(out_dir, split, num_images, rng, size_range, photos=(), progress=None):
+def write_split(out_dir, split, num_images, rng, size_range, photos=(), textures=(),
+                progress=None):
     img_dir = osp.join(out_dir, 'images', split)
     seg_dir = osp.join(out_dir, 'seg', split)
     os.makedirs(img_dir, exist_ok=True)
@@ -94,7 +124,7 @@ def write_split(out_dir, split, num_images, rng, size_range, photos=(), progress
                 categories=[dict(id=i + 1, name=n) for i, n in enumerate(CLASSES)])
     for image_id in range(1, num_images + 1):
         h, w = (int(rng.integers(size_range[0], size_range[1] + 1)) for _ in range(2))
-        image, instances = make_scene(rng, h, w, photos)
+        image, instances = make_scene(rng, h, w, photos, textures)
         name = f'{image_id:06d}'
         cv2.imwrite(osp.join(img_dir, name + '.jpg'), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
         semantic = np.zeros((h, w), np.uint8)
@@ -112,11 +142,11 @@ def write_split(out_dir, split, num_images, rng, size_range, photos=(), progress
 
 
 def make_dataset(out_dir, num_train=40, num_val=10, size_range=(96, 160), seed=0,
-                 photos=(), progress=None):
+                 photos=(), textures=(), progress=None):
     """Write train/val scenes (see module doc); deterministic for a seed."""
     rng = np.random.default_rng(seed)
-    write_split(out_dir, 'train', num_train, rng, size_range, photos, progress)
-    write_split(out_dir, 'val', num_val, rng, size_range, photos, progress)
+    write_split(out_dir, 'train', num_train, rng, size_range, photos, textures, progress)
+    write_split(out_dir, 'val', num_val, rng, size_range, photos, textures, progress)
     pretrain = osp.join(out_dir, 'pretrain')
     if not osp.exists(pretrain):
         os.symlink(osp.join('images', 'train'), pretrain)
