@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 from pycocotools.coco import COCO
 
 import mmsplitmask  # noqa: F401
+from conftest import run_tool
 
 
 def build(cfg):
@@ -41,8 +42,19 @@ def test_folder_pretraining_reads_images_recursively(tmp_path):
         'a/x.jpg', 'b/c/x.jpg']
 
 
+@pytest.fixture(scope='module')
+def photo_scenes(tmp_path_factory):
+    """tools/make_demo_data.py as make demo runs it (photographs), at a small size."""
+    out = str(tmp_path_factory.mktemp('photo_scenes'))
+    _, log = run_tool('tools/make_demo_data.py', out, '--num-train', '6', '--num-val', '2')
+    assert 'wrote 6 train / 2 val scenes' in log
+    return out
+
+
 @pytest.mark.parametrize('split', ['train', 'val'])
-def test_generated_scenes_have_exact_consistent_labels(scenes, split):
+@pytest.mark.parametrize('kind', ['scenes', 'photo_scenes'])
+def test_generated_scenes_have_exact_consistent_labels(request, kind, split):
+    scenes = request.getfixturevalue(kind)
     ann_file = osp.join(scenes, 'annotations', f'instances_{split}.json')
     coco = COCO(ann_file)
     assert coco.getAnnIds()  # pycocotools accepts the file and it has instances
@@ -63,12 +75,25 @@ def test_generated_scenes_have_exact_consistent_labels(scenes, split):
 
 
 def test_generator_is_deterministic(tmp_path):
-    from mmsplitmask.datasets.synthetic import make_dataset
+    from mmsplitmask.datasets.synthetic import make_dataset, sample_photos
+    photos, textures = sample_photos()
     for out in ('a', 'b'):
-        make_dataset(str(tmp_path / out), num_train=3, num_val=1, seed=7)
+        make_dataset(str(tmp_path / out), num_train=3, num_val=1, seed=7, photos=photos,
+                     textures=textures)
     for name in ('instances_train.json', 'instances_val.json'):
         assert json.load(open(tmp_path / 'a' / 'annotations' / name)) == json.load(
             open(tmp_path / 'b' / 'annotations' / name))
+    for name in ('images/train/000001.jpg', 'seg/val/000001.png'):
+        assert open(tmp_path / 'a' / name, 'rb').read() == open(tmp_path / 'b' / name,
+                                                                'rb').read()
+
+
+def test_photo_scenes_show_photographs(photo_scenes):
+    """Backgrounds are photographs, not smooth gradients: plenty of fine detail."""
+    image = cv2.imread(osp.join(photo_scenes, 'images', 'train', '000001.jpg'))
+    background = cv2.imread(osp.join(photo_scenes, 'seg', 'train', '000001.png'), 0) == 0
+    detail = np.abs(cv2.Laplacian(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.CV_32F))
+    assert detail[background].mean() > 10  # gradients: about 2 (JPEG noise)
 
 
 def test_bad_images_are_skipped_or_named(tmp_path):

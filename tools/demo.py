@@ -8,6 +8,7 @@ work_dirs/demo/, and is skipped when its final checkpoint exists (a killed run
 resumes from its last checkpoint), so running the demo again costs seconds.
 """
 import argparse
+import glob
 import os.path as osp
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def main():
         f'default_hooks.checkpoint.interval={max(1, args.pretrain_epochs // 3)}'])
     init = f'{pre_dir}/{pre_ckpt}'
 
-    rows = []
+    rows, pictures = [], []
     for name, ckpt in (('SplitMask (demo images only)', init), ('random init', None)):
         tag = 'splitmask' if ckpt else 'random'
         init_opts = ['model.backbone.init_cfg.type=Pretrained',
@@ -92,6 +93,9 @@ def main():
             f'train_cfg.max_iters={args.seg_iters}', f'train_cfg.val_interval={args.seg_iters}',
             f'param_scheduler.1.end={args.seg_iters}',
             f'default_hooks.checkpoint.interval={args.seg_iters}'] + init_opts)
+        if ckpt:
+            pictures += [draw(DET, det_dir, f'epoch_{args.det_epochs}.pth', args.data, 'det'),
+                         draw(SEG, seg_dir, f'iter_{args.seg_iters}.pth', args.data, 'seg')]
         det, seg = last_metrics(det_dir), last_metrics(seg_dir)
         rows.append((name, det.get('coco/bbox_mAP', float('nan')),
                      det.get('coco/segm_mAP', float('nan')), seg.get('mIoU', float('nan'))))
@@ -101,13 +105,26 @@ def main():
         print(f'| {name} | {100 * box:.1f} | {100 * mask:.1f} | {miou:.1f} |')
     if seconds is not None:
         print(f'\npre-training took {seconds / 60:.1f} min')
-    pictures = plot_curves(args.work_dir)
+    pictures += plot_curves(args.work_dir)
     split_png = f'{args.work_dir}/splitmask_vis.png'
     run('tools/visualize_splitmask.py', PRETRAIN, init, f'{args.data}/images/val/000001.jpg',
         '--out', split_png)
     pictures.append(split_png)
     print(f'checkpoints and logs: {args.work_dir}/{{pretrain,det_*,seg_*}}')
     print('pictures: ' + ', '.join(pictures))
+
+
+def draw(config, work_dir, ckpt, data, kind, num_images=4):
+    """Predictions on the first val images, drawn by mmdet's/mmseg's visualizer through
+    tools/test.py --show-dir. Returns the folder of pictures."""
+    out = f'{work_dir}/test'
+    found = glob.glob(osp.join(ROOT, out, '**', '*.[jp][pn]g'), recursive=True)
+    if not found:
+        run('tools/test.py', config, f'{work_dir}/{ckpt}', '--work-dir', out, '--show-dir',
+            'vis', '--cfg-options', *data_options(data, kind),
+            f'test_dataloader.dataset.indices={num_images}')
+        found = glob.glob(osp.join(ROOT, out, '**', '*.[jp][pn]g'), recursive=True)
+    return osp.relpath(osp.dirname(sorted(found)[0]), ROOT) + '/'
 
 
 def plot_curves(work_dir):
