@@ -99,3 +99,14 @@ def test_train_tool_reports_in_one_line(scenes, tmp_path):
     code, out = run_tool('tools/train.py', SPLITMASK, '--resume', str(tmp_path / 'nope.pth'),
                          check=False)
     assert code == 1 and out.strip() == f'error: --resume {tmp_path}/nope.pth: no such checkpoint'
+
+
+def test_split_mask_grid_too_small_for_blocks_fails_instead_of_hanging():
+    """BEiT's block generator loops until half the patches are covered; on a 2x2 grid
+    its blocks can reach one patch, so it used to spin forever inside the data loader."""
+    from mmsplitmask.datasets import ComplementaryMaskGenerator
+    with pytest.raises(ValueError, match="2x2 patch grid.*mode='uniform'"):
+        ComplementaryMaskGenerator(input_size=2)
+    ComplementaryMaskGenerator(input_size=2, mode='uniform')
+    subset = ComplementaryMaskGenerator(input_size=3)({})['subset']  # smallest block grid
+    assert (subset == 1).sum() == (subset == 2).sum() == 4

@@ -27,6 +27,14 @@ class ComplementaryMaskGenerator(BaseTransform):
         self.num_patches = self.grid_hw[0] * self.grid_hw[1]
         self.half = self.num_patches // 2
         if mode == 'block':
+            # BEiT's blocks never touch the last row or column, and its generator loops
+            # until the count is reached: on smaller grids it would never return.
+            reachable = (self.grid_hw[0] - 1) * (self.grid_hw[1] - 1)
+            if reachable < self.half:
+                raise ValueError(
+                    f"mode='block' cannot cover half of a {self.grid_hw[0]}x{self.grid_hw[1]} "
+                    f'patch grid (its blocks reach {reachable} patches, half is {self.half}) '
+                    "and would hang: use mode='uniform' or a larger input_size")
             # Tiny grids cannot hold 16-patch blocks; scale the minimum down there.
             self.block_masker = BEiTMaskGenerator(
                 self.grid_hw, self.half, min(min_num_patches, max(1, self.num_patches // 8)),
