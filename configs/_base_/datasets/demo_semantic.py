@@ -8,6 +8,8 @@ metainfo = dict(classes=('background', 'disc', 'square', 'triangle', 'ring'),
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', reduce_zero_label=False),
+    # label values outside the 5 classes (and 255) -> 255, ignored, with a warning
+    dict(type='CheckSegLabels', num_classes=5),
     dict(type='RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
     dict(type='RandomFlip', prob=0.5),
@@ -17,6 +19,8 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(256, 128), keep_ratio=True),
     dict(type='LoadAnnotations', reduce_zero_label=False),
+    # label values outside the 5 classes (and 255) -> 255, ignored, with a warning
+    dict(type='CheckSegLabels', num_classes=5),
     dict(type='PackSegInputs'),
 ]
 dataset = dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
