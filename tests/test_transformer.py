@@ -3,6 +3,7 @@ import torch
 import torch.nn.functional as F
 from mmcv.cnn.bricks import DropPath
 
+from mmsplitmask.models import SplitMaskDecoder
 from mmsplitmask.models.transformer import TransformerBlock
 
 
@@ -37,3 +38,22 @@ def test_block_matches_reference_with_same_drop_path_draws():
     assert 0 < dropped.sum() < 8
     block.eval()  # no drop path in eval
     torch.testing.assert_close(block(x), reference_block(block, x, torch.nn.Identity()))
+
+
+def test_decoder_checkpointing_gives_the_same_outputs_and_gradients():
+    torch.manual_seed(0)
+    plain = SplitMaskDecoder(32, 4, num_layers=2)
+    plain.init_weights()
+    ckpt = SplitMaskDecoder(32, 4, num_layers=2, with_cp=True)
+    ckpt.load_state_dict(plain.state_dict())
+    latent = torch.randn(4, 1 + 3, 32, requires_grad=True)  # 4 sequences, cls + 3 visible
+    visible = torch.tensor([[0, 2, 4], [1, 3, 5], [1, 2, 3], [0, 4, 5]])
+    pos = torch.randn(1, 6, 32)
+    results = []
+    for decoder in (plain, ckpt):
+        latent.grad = None
+        out = decoder(latent, visible, pos)
+        out.square().sum().backward()
+        results.append((out, latent.grad.clone(), decoder.blocks[0].mlp.fc1.weight.grad))
+    for got, want in zip(results[1], results[0]):
+        torch.testing.assert_close(got, want)

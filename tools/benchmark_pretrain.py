@@ -13,14 +13,23 @@ both; medians are reported. The last line is one JSON object.
 FLOPs count matrix multiplies only (2 per multiply-add: projections, attention
 scores and mixing, MLPs, patch embedding, classifier head, tokenizer); backward is
 counted as twice the forward, except for the tokenizer, which has no gradient.
-Norms, softmax and element-wise work are not counted.
+Norms, softmax and element-wise work are not counted, nor is recomputation
+(--decoder-checkpoint), which costs time but is not useful arithmetic.
+
+On a CPU shared with other jobs, wall-clock time also measures how much of the
+machine the others took. So on CPU the peak and each step are also timed in process
+CPU time, and ``*_cpu`` figures (images/s and MFU as if the process had its threads'
+cores to itself) are reported beside the wall-clock ones.
+
+Large CPU tensors are fresh pages on every step (glibc returns blocks over 32 MB to
+the OS), and their page faults cost time; PyTorch backs them with transparent huge
+pages when the environment has THP_MEM_ALLOC_ENABLE=1 (the measurement processes
+inherit it).
 """
 import argparse
 import json
-import multiprocessing as mp
+import os
 import os.path as osp
-import resource
-import statistics
 import sys
 import time
 
@@ -28,6 +37,9 @@ import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools'))
+
+from benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
 
 ARCH = {'tiny': (192, 12), 'small': (384, 12), 'base': (768, 12), 'large': (1024, 24)}
 IMG, PATCH, VOCAB, BEIT_MASKED = 224, 16, 8192, 75
@@ -43,6 +55,9 @@ def parse_args():
     parser.add_argument('--rounds', type=int, default=3,
                         help='alternating SplitMask/BEiT measurements; medians are reported')
     parser.add_argument('--compile', action='store_true', help='torch.compile the models')
+    parser.add_argument('--decoder-checkpoint', action='store_true',
+                        help="SplitMask's decoder recomputes its activations in backward "
+                        '(model.neck.with_cp=True)')
     return parser.parse_args()
 
 
@@ -64,31 +79,33 @@ def flops_per_image(algo, dims, layers):
 
 
 def matmul_peak(device, dtype):
+    """GFLOP/s of a large square matmul: by the wall clock, and by process CPU time
+    (as if this process had its threads' cores to itself)."""
     size = 2048 if device == 'cpu' else 8192
     a = torch.randn(size, size, device=device, dtype=dtype)
     b = torch.randn(size, size, device=device, dtype=dtype)
+    out = torch.empty_like(a)
     for _ in range(2):
-        a @ b
+        torch.mm(a, b, out=out)
     sync(device)
     reps = 5 if device == 'cpu' else 50
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for _ in range(reps):
-        a @ b
+        torch.mm(a, b, out=out)
     sync(device)
-    return 2 * size**3 * reps / (time.perf_counter() - start) / 1e9
+    flop = 2 * size**3 * reps / 1e9
+    cpu_seconds = (time.process_time() - start_cpu) / torch.get_num_threads()
+    return flop / (time.perf_counter() - start), flop / cpu_seconds
 
 
-def sync(device):
-    if device == 'cuda':
-        torch.cuda.synchronize()
-
-
-def build(algo, arch):
+def build(algo, arch, decoder_checkpoint=False):
     import mmsplitmask  # noqa: F401
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(osp.join(ROOT, f'configs/_base_/models/{algo}_vit-{arch}-p16.py'))
+    if decoder_checkpoint and algo == 'splitmask':
+        cfg.model.neck.with_cp = True
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
     model.init_weights()
@@ -122,10 +139,10 @@ def make_batch(algo, batch, device, seed=0):
     return [images, targets], samples
 
 
-def measure(algo, args, queue):
+def measure(algo, args):
     torch.manual_seed(0)
     device = args.device
-    model = build(algo, args.arch).to(device).train()
+    model = build(algo, args.arch, args.decoder_checkpoint).to(device).train()
     inputs, samples = make_batch(algo, args.batch_size, device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1.5e-3, weight_decay=0.05)
     step_model = torch.compile(model) if args.compile else model
@@ -144,53 +161,57 @@ def measure(algo, args, queue):
     sync(device)
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     for _ in range(args.iters):
         step()
     sync(device)
-    seconds = (time.perf_counter() - start) / args.iters
-    peak = (torch.cuda.max_memory_allocated() if device == 'cuda' else
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    queue.put(dict(img_per_s=args.batch_size / seconds, peak_mem_gib=peak / 2**30))
-
-
-def run_isolated(algo, args):
-    ctx = mp.get_context('spawn')
-    queue = ctx.Queue()
-    proc = ctx.Process(target=measure, args=(algo, args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
+    result = dict(img_per_s=args.batch_size * args.iters / (time.perf_counter() - start),
+                  peak_mem_gib=peak_memory_gib(device))
+    if device == 'cpu':
+        cpu_seconds = (time.process_time() - start_cpu) / torch.get_num_threads()
+        result['img_per_s_cpu'] = args.batch_size * args.iters / cpu_seconds
     return result
+
+
+def summarise(algo, results, gflop, peaks, out):
+    """Print one algorithm's medians and add them to ``out``; MFU against the peak
+    measured the same way (wall clock, or CPU time)."""
+    res = medians(results)
+    print(f'{algo:>9} img/s per round: ' + ', '.join(f'{r["img_per_s"]:.2f}' for r in results))
+    line = f'{algo:>9}: {res["img_per_s"]:7.2f} img/s  {gflop:6.1f} GFLOP/img'
+    out[f'{algo}_gflop_per_img'] = round(gflop, 2)
+    for suffix, peak in peaks.items():
+        mfu = res[f'img_per_s{suffix}'] * gflop / peak
+        line += f'  MFU{suffix} {100 * mfu:5.1f}%'
+        out[f'{algo}_img_per_s{suffix}'] = round(res[f'img_per_s{suffix}'], 3)
+        out[f'{algo}_mfu{suffix}'] = round(mfu, 4)
+    print(f'{line}  peak memory {res["peak_mem_gib"]:.2f} GiB')
+    out[f'{algo}_peak_mem_gib'] = round(res['peak_mem_gib'], 3)
 
 
 def main():
     args = parse_args()
-    torch.set_num_threads(torch.get_num_threads())
     dtype = torch.float32 if args.device == 'cpu' else torch.bfloat16
-    peak = matmul_peak(args.device, dtype)
-    dims, layers = ARCH[args.arch]
+    peak, peak_cpu = matmul_peak(args.device, dtype)
+    peaks = {'': peak, '_cpu': peak_cpu} if args.device == 'cpu' else {'': peak}
+    thp = os.environ.get('THP_MEM_ALLOC_ENABLE', '0')
     print(f'device {args.device} ({torch.get_num_threads()} threads), {dtype} matmul peak '
-          f'{peak:.1f} GFLOP/s; ViT-{args.arch} {IMG}px, batch {args.batch_size}, '
-          f'{args.iters} timed steps after {args.warmup} warm-up')
-    out = {'peak_gflops': round(peak, 1), 'arch': args.arch, 'batch_size': args.batch_size,
-           'device': args.device, 'compile': args.compile, 'rounds': args.rounds}
-    rounds = {'splitmask': [], 'beit': []}
-    for _ in range(args.rounds):
-        for algo in rounds:
-            rounds[algo].append(run_isolated(algo, args))
+          f'{peak:.1f} GFLOP/s ({peak_cpu:.1f} by CPU time); ViT-{args.arch} {IMG}px, '
+          f'batch {args.batch_size}, {args.iters} timed steps after {args.warmup} warm-up, '
+          f'{args.rounds} rounds; compile {args.compile}, decoder checkpoint '
+          f'{args.decoder_checkpoint}, THP_MEM_ALLOC_ENABLE={thp}')
+    out = {f'peak_gflops{k}': round(v, 1) for k, v in peaks.items()}
+    out.update(arch=args.arch, batch_size=args.batch_size, device=args.device,
+               compile=args.compile, decoder_checkpoint=args.decoder_checkpoint,
+               thp_alloc=thp, rounds=args.rounds)
+    rounds = alternate(['splitmask', 'beit'], args.rounds,
+                       lambda algo: run_isolated(measure, algo, args))
+    dims, layers = ARCH[args.arch]
     for algo, results in rounds.items():
-        res = {k: statistics.median(r[k] for r in results) for k in results[0]}
-        print(f'{algo:>9} img/s per round: ' +
-              ', '.join(f'{r["img_per_s"]:.2f}' for r in results))
-        gflop = flops_per_image(algo, dims, layers) / 1e9
-        mfu = res['img_per_s'] * gflop / peak
-        print(f'{algo:>9}: {res["img_per_s"]:7.2f} img/s  {gflop:6.1f} GFLOP/img  '
-              f'MFU {100 * mfu:5.1f}%  peak memory {res["peak_mem_gib"]:.2f} GiB')
-        out.update({f'{algo}_img_per_s': round(res['img_per_s'], 3),
-                    f'{algo}_gflop_per_img': round(gflop, 2), f'{algo}_mfu': round(mfu, 4),
-                    f'{algo}_peak_mem_gib': round(res['peak_mem_gib'], 3)})
-    out['time_per_img_ratio'] = round(out['beit_img_per_s'] / out['splitmask_img_per_s'], 3)
+        summarise(algo, results, flops_per_image(algo, dims, layers) / 1e9, peaks, out)
+    for suffix in peaks:
+        out[f'time_per_img_ratio{suffix}'] = round(
+            out[f'beit_img_per_s{suffix}'] / out[f'splitmask_img_per_s{suffix}'], 3)
     out['flop_ratio'] = round(out['splitmask_gflop_per_img'] / out['beit_gflop_per_img'], 3)
     print(f'SplitMask time per image = {out["time_per_img_ratio"]:.2f} x BEiT\'s, '
           f'for {out["flop_ratio"]:.2f} x the FLOPs')
