@@ -80,3 +80,12 @@ def test_nonfinite_steps_are_skipped_then_the_run_stops(scenes, tmp_path):
     # NaN stays out of the logged curves (they are means over the last 10 iterations)
     assert all(math.isfinite(r['loss']) and math.isfinite(r['loss_mim'])
                for r in records.values())
+
+    # --resume on the saved state: iterations 10-12 run; the count carries over
+    cfg.merge_from_dict({'resume': True, 'load_from': str(tmp_path / 'last_good_state.pth'),
+                         'experiment_name': f'nonfinite_resumed_{tmp_path.name}'})
+    resumed = Runner.from_cfg(cfg)
+    resumed.train()
+    records = {r['iter']: r for r in read_scalars(tmp_path) if 'loss' in r}
+    assert sorted(records) == [10, 11, 12] and records[12]['nonfinite_skipped'] == 5
+    assert all(math.isfinite(r['loss']) for r in records.values())

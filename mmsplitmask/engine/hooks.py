@@ -24,14 +24,16 @@ class NonFiniteLossHook(Hook):
     """Skips optimizer steps whose loss is NaN or inf, and stops a run that keeps
     producing them.
 
-    The hook wraps ``runner.optim_wrapper.update_params``. When the loss is not finite
-    on any process, no backward and no step run, so weights, optimizer moments and the
-    AMP loss scale stay those of the last finite step; the skip is logged with its
-    iteration and counted (``nonfinite_skipped`` in the log); its outputs are kept out
-    of the logged (smoothed) curves. After ``max_consecutive``
-    skips in a row the state is saved to ``work_dir/<filename>`` (resumable with
-    ``--resume``; iteration, lr schedule and data position are where the run stopped)
-    and :class:`NonFiniteLossError` ends the run.
+    The hook wraps ``runner.optim_wrapper.update_params`` (so ``AmpOptimWrapper`` too).
+    When the loss is not finite on any process, no backward and no step run, so
+    weights, optimizer moments and the AMP loss scale stay those of the last finite
+    step; the skip is logged with its iteration and counted (``nonfinite_skipped`` in
+    the log, carried over a resume), and its outputs are kept out of the logged
+    (smoothed) curves. After ``max_consecutive`` skips in a row the state is saved to
+    ``work_dir/<filename>`` (resumable with ``--resume``; iteration, lr schedule and
+    data position are where the run stopped) and :class:`NonFiniteLossError` ends the
+    run. With gradient accumulation a skipped micro-batch simply drops out of its
+    window.
     """
 
     priority = 'HIGHEST'  # before RuntimeInfoHook copies the outputs into the log
@@ -47,6 +49,8 @@ class NonFiniteLossHook(Hook):
 
     def before_train(self, runner):
         self.runner = runner
+        if 'train/nonfinite_skipped' in runner.message_hub.log_scalars:  # resumed
+            self.skipped = int(runner.message_hub.get_scalar('train/nonfinite_skipped').current())
         wrapper = runner.optim_wrapper
         for w in (wrapper.values() if isinstance(wrapper, OptimWrapperDict) else [wrapper]):
             w.update_params = self._guard(w.update_params)
