@@ -5,4 +5,6 @@ _base_ = [
     '../_base_/models/splitmask_vit-tiny-p16.py',
     '../_base_/demo_pretrain.py',
 ]
-model = dict(backbone=dict(img_size=128))
+# Fixed sin-cos positions, as the detection transfer uses (PAPER.md): the fine-tuned
+# encoder then sees the positions it was pre-trained with.
+model = dict(backbone=dict(img_size=128, pos_embed='sincos'))

@@ -9,7 +9,8 @@ _base_ = [
 ]
 model = dict(
     data_preprocessor=dict(size=(128, 128)),
-    backbone=dict(arch='tiny', img_size=128, drop_path_rate=0.0,
+    # sin-cos positions as the demo pre-training and Mask R-CNN
+    backbone=dict(arch='tiny', img_size=128, drop_path_rate=0.0, pos_embed='sincos',
                   pyramid=dict(norm_cfg=dict(type='BN'))),
     decode_head=dict(in_channels=[192] * 4, channels=128, num_classes=5,
                      norm_cfg=dict(type='BN')),
