@@ -28,7 +28,7 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--num-train', type=int, default=160)
     parser.add_argument('--num-val', type=int, default=40)
-    parser.add_argument('--pretrain-epochs', type=int, default=30)
+    parser.add_argument('--pretrain-epochs', type=int, default=60)
     parser.add_argument('--det-epochs', type=int, default=4)
     parser.add_argument('--seg-iters', type=int, default=400)
     return parser.parse_args()
