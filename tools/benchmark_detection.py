@@ -55,10 +55,13 @@ def parse_args():
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--roi-align', choices=['torchvision', 'mmcv'],
                         help='RoIAlign of both models (default: torchvision on CPU)')
+    parser.add_argument('--rois', type=int, default=512,
+                        help='RoIs sampled per image for the box/mask heads of both '
+                        "(mmdet's default 512; a quarter may be positives for the mask head)")
     return parser.parse_args()
 
 
-def build(name, roi_align):
+def build(name, roi_align, rois):
     import mmsplitmask  # noqa: F401  (registers SplitMaskViT in mmdet)
     from mmengine.config import Config
     from mmengine.logging import MMLogger
@@ -72,6 +75,7 @@ def build(name, roi_align):
         model.backbone.init_cfg = None  # random init, as the ViT: no download
     for extractor in (model.roi_head.bbox_roi_extractor, model.roi_head.mask_roi_extractor):
         extractor.roi_layer.use_torchvision = roi_align == 'torchvision'
+    model.train_cfg.rcnn.sampler.num = rois
     with DefaultScope.overwrite_default_scope('mmdet'):
         detector = MODELS.build(model)
     detector.init_weights()
@@ -82,7 +86,7 @@ def measure(name, args):
     from mmdet.testing import demo_mm_inputs
     torch.manual_seed(0)
     device = args.device
-    model = build(name, args.roi_align).to(device).train()
+    model = build(name, args.roi_align, args.rois).to(device).train()
     batch = args.batch_size
     packed = demo_mm_inputs(batch, [(3, args.size, args.size)] * batch, num_items=[8] * batch,
                             num_classes=80, with_mask=True, device=device)
@@ -104,8 +108,18 @@ def measure(name, args):
     for _ in range(args.iters):
         step()
     sync(device)
-    return dict(s_per_iter=(time.perf_counter() - start) / args.iters,
-                peak_mem_gib=peak_memory_gib(device))
+    seconds = (time.perf_counter() - start) / args.iters
+    peak = peak_memory_gib(device)
+    # Of which backbone + FPN (forward and backward): the part that differs.
+    inputs = model.data_preprocessor(packed, training=True)['inputs']
+    start = time.perf_counter()
+    for _ in range(args.iters):
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=device == 'cuda'):
+            feats = model.extract_feat(inputs)
+        sum(f.float().mean() for f in feats).backward()
+    sync(device)
+    return dict(s_per_iter=seconds, backbone_fpn_s=(time.perf_counter() - start) / args.iters,
+                peak_mem_gib=peak)
 
 
 def main():
@@ -113,22 +127,28 @@ def main():
     args.roi_align = args.roi_align or ('torchvision' if args.device == 'cpu' else 'mmcv')
     print(f'device {args.device} ({torch.get_num_threads()} threads); Mask R-CNN training '
           f'iteration, {args.batch_size} x {args.size}x{args.size}, {args.roi_align} RoIAlign; '
-          f'{args.iters} timed iterations after {args.warmup} warm-up, {args.rounds} rounds')
+          f'{args.rois} RoIs per image; {args.iters} timed iterations after {args.warmup} '
+          f'warm-up, {args.rounds} rounds')
     rounds = alternate(list(CONFIGS), args.rounds,
                        lambda name: run_isolated(measure, name, args))
     out = {'size': args.size, 'batch_size': args.batch_size, 'device': args.device,
-           'roi_align': args.roi_align, 'rounds': args.rounds}
+           'roi_align': args.roi_align, 'rois': args.rois, 'rounds': args.rounds}
     for name, results in rounds.items():
         res = medians(results)
         print(f'{name:>6} s/iter per round: ' +
               ', '.join(f'{r["s_per_iter"]:.2f}' for r in results))
-        print(f'{name:>6}: {res["s_per_iter"]:.2f} s/iter  peak memory '
+        print(f'{name:>6}: {res["s_per_iter"]:.2f} s/iter, of which backbone + FPN forward '
+              f'and backward {res["backbone_fpn_s"]:.2f} s; peak memory '
               f'{res["peak_mem_gib"]:.2f} GiB')
         out[f'{name}_s_per_iter'] = round(res['s_per_iter'], 3)
+        out[f'{name}_backbone_fpn_s'] = round(res['backbone_fpn_s'], 3)
         out[f'{name}_peak_mem_gib'] = round(res['peak_mem_gib'], 3)
     out['time_ratio_vit_s_to_r50'] = round(out['vit_s_s_per_iter'] / out['r50_s_per_iter'], 3)
+    out['backbone_fpn_ratio_vit_s_to_r50'] = round(
+        out['vit_s_backbone_fpn_s'] / out['r50_backbone_fpn_s'], 3)
     print(f'ViT-S Mask R-CNN iteration = {out["time_ratio_vit_s_to_r50"]:.2f} x '
-          'ResNet-50 Mask R-CNN\'s')
+          f'ResNet-50 Mask R-CNN\'s (backbone + FPN: '
+          f'{out["backbone_fpn_ratio_vit_s_to_r50"]:.2f} x)')
     print(json.dumps(out))
 
 
