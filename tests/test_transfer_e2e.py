@@ -70,20 +70,3 @@ def test_upernet_trains_and_evaluates(scenes, tmp_path):
                       '--show-dir', 'vis', '--cfg-options', *data_options(scenes, 'seg'))
     assert 'mIoU' in log
     assert len(glob.glob(osp.join(tmp_path, 'vis', '**', '*.png'), recursive=True)) == 6
-
-
-def test_new_dataset_configs_by_inheritance(scenes, tmp_path):
-    """The few-line example configs train and evaluate on a dataset of their own."""
-    det = 'configs/mask_rcnn/mask-rcnn_vit-tiny-p16-fpn_1xb4-24e_my-coco-dataset.py'
-    ann = f'{scenes}/annotations/instances_val.json'
-    _, log = run_tool('tools/train.py', det, '--work-dir', str(tmp_path / 'det'),
-                      '--cfg-options', *data_options(scenes, 'det'),
-                      f'val_evaluator.ann_file={ann}', f'test_evaluator.ann_file={ann}',
-                      'train_dataloader.dataset.indices=8', 'train_cfg.max_epochs=1',
-                      'train_cfg.val_interval=1')
-    assert 'coco/bbox_mAP' in log
-    seg = 'configs/upernet/upernet_vit-tiny-p16_1xb4-2k_my-folder-dataset.py'
-    _, log = run_tool('tools/train.py', seg, '--work-dir', str(tmp_path / 'seg'),
-                      '--cfg-options', *data_options(scenes, 'seg'), 'train_cfg.max_iters=2',
-                      'train_cfg.val_interval=2')
-    assert 'mIoU' in log and re.search(r'\|\s+ring\s+\|', log)
