@@ -4,7 +4,6 @@ import glob
 import os
 import os.path as osp
 import pickle
-import re
 
 import pytest
 from conftest import data_options, run_tool
