@@ -156,9 +156,11 @@ def measure(algo, args):
         torch.nn.utils.clip_grad_norm_(model.parameters(), 3.0)
         optimizer.step()
 
-    for _ in range(args.warmup):
+    start = time.perf_counter()
+    for _ in range(args.warmup):  # with --compile, this includes compilation
         step()
     sync(device)
+    warmup_s = time.perf_counter() - start
     if device == 'cuda':
         torch.cuda.reset_peak_memory_stats()
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -166,7 +168,7 @@ def measure(algo, args):
         step()
     sync(device)
     result = dict(img_per_s=args.batch_size * args.iters / (time.perf_counter() - start),
-                  peak_mem_gib=peak_memory_gib(device))
+                  peak_mem_gib=peak_memory_gib(device), warmup_s=warmup_s)
     if device == 'cpu':
         cpu_seconds = (time.process_time() - start_cpu) / torch.get_num_threads()
         result['img_per_s_cpu'] = args.batch_size * args.iters / cpu_seconds
@@ -185,8 +187,9 @@ def summarise(algo, results, gflop, peaks, out):
         line += f'  MFU{suffix} {100 * mfu:5.1f}%'
         out[f'{algo}_img_per_s{suffix}'] = round(res[f'img_per_s{suffix}'], 3)
         out[f'{algo}_mfu{suffix}'] = round(mfu, 4)
-    print(f'{line}  peak memory {res["peak_mem_gib"]:.2f} GiB')
+    print(f'{line}  peak memory {res["peak_mem_gib"]:.2f} GiB  warm-up {res["warmup_s"]:.0f} s')
     out[f'{algo}_peak_mem_gib'] = round(res['peak_mem_gib'], 3)
+    out[f'{algo}_warmup_s'] = round(res['warmup_s'], 1)
 
 
 def main():
