@@ -88,6 +88,25 @@ def test_generator_is_deterministic(tmp_path):
                                                                 'rb').read()
 
 
+@pytest.mark.parametrize('colour_by_class', [True, False])
+def test_shape_only_scenes_do_not_colour_code_classes(colour_by_class):
+    """By default each class has its palette colour; with colour_by_class=False
+    (make_demo_data.py --shape-only) every class comes in several colours."""
+    from mmsplitmask.datasets.synthetic import CLASSES, PALETTE, make_scene
+    rng = np.random.default_rng(0)
+    colours = {label: set() for label in range(len(CLASSES))}
+    for _ in range(40):
+        image, instances = make_scene(rng, 96, 96, colour_by_class=colour_by_class)
+        for label, mask in instances:
+            mean_rgb = image[mask].mean(0)[::-1]
+            colours[label].add(int(np.argmin(np.linalg.norm(np.array(PALETTE) - mean_rgb,
+                                                            axis=1))))
+    if colour_by_class:
+        assert colours == {label: {label} for label in colours}
+    else:
+        assert all(len(found) >= 3 for found in colours.values()), colours
+
+
 def test_photo_scenes_show_photographs(photo_scenes):
     """Backgrounds are photographs, not smooth gradients: plenty of fine detail."""
     image = cv2.imread(osp.join(photo_scenes, 'images', 'train', '000001.jpg'))

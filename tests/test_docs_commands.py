@@ -38,17 +38,17 @@ def doc_commands():
     return found
 
 
-def kind_of(config):
-    return ('pretrain' if '/splitmask/' in config else 'det' if '/mask_rcnn/' in config
-            else 'seg')
+def kind_of(config_or_run):
+    """'pretrain', 'det' or 'seg' from a config path or a work_dirs run name."""
+    stem = config_or_run.rsplit('/', 1)[-1]
+    return ('pretrain' if stem.startswith(('splitmask', 'beit')) else 'det'
+            if stem.startswith('mask-rcnn') else 'seg')
 
 
 def final_checkpoint(match):
     """work_dirs/<run>/epoch_60.pth -> the checkpoint the shortened run ends with."""
     run = match.group(1)
-    kind = ('pretrain' if run.startswith('splitmask') else 'det'
-            if run.startswith('mask-rcnn') else 'seg')
-    return f'work_dirs/{run}/{BUDGET[kind][1]}'
+    return f'work_dirs/{run}/{BUDGET[kind_of(run)][1]}'
 
 
 def split_command(command):

@@ -31,6 +31,9 @@ def parse_args():
     parser.add_argument('--pretrain-epochs', type=int, default=60)
     parser.add_argument('--det-epochs', type=int, default=4)
     parser.add_argument('--seg-iters', type=int, default=400)
+    parser.add_argument('--shape-only', action='store_true',
+                        help='generate scenes whose classes differ only in shape, not colour '
+                        '(use a --data folder of its own)')
     return parser.parse_args()
 
 
@@ -68,7 +71,7 @@ def main():
     args = parse_args()
     if not osp.isfile(osp.join(ROOT, args.data, 'annotations', 'instances_val.json')):
         run('tools/make_demo_data.py', args.data, '--num-train', str(args.num_train),
-            '--num-val', str(args.num_val))
+            '--num-val', str(args.num_val), *(['--shape-only'] if args.shape_only else []))
     pre_dir = f'{args.work_dir}/pretrain'
     pre_ckpt = f'epoch_{args.pretrain_epochs}.pth'
     seconds = train(PRETRAIN, pre_dir, pre_ckpt, [

@@ -27,11 +27,14 @@ def main():
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--no-photos', action='store_true',
                         help='gradient backgrounds and flat objects instead of photographs')
+    parser.add_argument('--shape-only', action='store_true',
+                        help='objects take random palette colours, so only shape tells the class')
     args = parser.parse_args()
     photos, textures = ((), ()) if args.no_photos else sample_photos()
     progress = ProgressBar(args.num_train + args.num_val)
     make_dataset(args.out_dir, args.num_train, args.num_val, (args.min_size, args.max_size),
-                 args.seed, photos, textures, progress=progress)
+                 args.seed, photos, textures, progress=progress,
+                 colour_by_class=not args.shape_only)
     print(f'\nwrote {args.num_train} train / {args.num_val} val scenes to {args.out_dir}')
 
 

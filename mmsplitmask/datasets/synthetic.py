@@ -80,17 +80,20 @@ def _shape_mask(rng, label, h, w):
     return mask.astype(bool)
 
 
-def _object_fill(rng, label, h, w, textures):
-    """Class colour, modulated by a photographed texture or by noise."""
-    colour = np.array(PALETTE[label], np.float32)[::-1] + rng.normal(0, 15, 3)
+def _object_fill(rng, label, h, w, textures, colour_by_class):
+    """Class colour (or a random palette colour), modulated by a photographed texture
+    or by noise."""
+    hue = label if colour_by_class else rng.integers(len(PALETTE))
+    colour = np.array(PALETTE[hue], np.float32)[::-1] + rng.normal(0, 15, 3)
     if len(textures):
         texture = _photo_background(rng, textures[rng.integers(len(textures))], h, w)
         return colour * (0.4 + texture / 255.0)
     return colour + rng.normal(0, 12, (h, w, 1)).astype(np.float32)
 
 
-def make_scene(rng, h, w, photos=(), textures=(), max_objects=4):
-    """One image (h, w, 3) uint8 BGR, and its visible instances [(label, mask)]."""
+def make_scene(rng, h, w, photos=(), textures=(), max_objects=4, colour_by_class=True):
+    """One image (h, w, 3) uint8 BGR, and its visible instances [(label, mask)].
+    Without ``colour_by_class`` only an object's shape tells its class."""
     image = (_photo_background(rng, photos[rng.integers(len(photos))], h, w)
              if len(photos) else _gradient_background(rng, h, w))
     owner = np.full((h, w), -1, np.int32)
@@ -98,7 +101,7 @@ def make_scene(rng, h, w, photos=(), textures=(), max_objects=4):
     for k in range(int(rng.integers(1, max_objects + 1))):
         label = int(rng.integers(len(CLASSES)))
         mask = _shape_mask(rng, label, h, w)
-        image[mask] = np.clip(_object_fill(rng, label, h, w, textures)[mask], 0, 255)
+        image[mask] = np.clip(_object_fill(rng, label, h, w, textures, colour_by_class)[mask], 0, 255)
         owner[mask] = k
         labels.append(label)
     instances = [(labels[k], owner == k) for k in range(len(labels))]
@@ -115,7 +118,7 @@ def _coco_annotation(ann_id, image_id, label, mask):
 
 
 def write_split(out_dir, split, num_images, rng, size_range, photos=(), textures=(),
-                progress=None):
+                progress=None, colour_by_class=True):
     img_dir = osp.join(out_dir, 'images', split)
     seg_dir = osp.join(out_dir, 'seg', split)
     os.makedirs(img_dir, exist_ok=True)
@@ -124,7 +127,8 @@ def write_split(out_dir, split, num_images, rng, size_range, photos=(), textures
                 categories=[dict(id=i + 1, name=n) for i, n in enumerate(CLASSES)])
     for image_id in range(1, num_images + 1):
         h, w = (int(rng.integers(size_range[0], size_range[1] + 1)) for _ in range(2))
-        image, instances = make_scene(rng, h, w, photos, textures)
+        image, instances = make_scene(rng, h, w, photos, textures,
+                                       colour_by_class=colour_by_class)
         name = f'{image_id:06d}'
         cv2.imwrite(osp.join(img_dir, name + '.jpg'), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
         semantic = np.zeros((h, w), np.uint8)
@@ -142,11 +146,12 @@ def write_split(out_dir, split, num_images, rng, size_range, photos=(), textures
 
 
 def make_dataset(out_dir, num_train=40, num_val=10, size_range=(96, 160), seed=0,
-                 photos=(), textures=(), progress=None):
+                 photos=(), textures=(), progress=None, colour_by_class=True):
     """Write train/val scenes (see module doc); deterministic for a seed."""
     rng = np.random.default_rng(seed)
-    write_split(out_dir, 'train', num_train, rng, size_range, photos, textures, progress)
-    write_split(out_dir, 'val', num_val, rng, size_range, photos, textures, progress)
+    for split, num in (('train', num_train), ('val', num_val)):
+        write_split(out_dir, split, num, rng, size_range, photos, textures, progress,
+                    colour_by_class)
     pretrain = osp.join(out_dir, 'pretrain')
     if not osp.exists(pretrain):
         os.symlink(osp.join('images', 'train'), pretrain)
