@@ -29,7 +29,7 @@ def parse_args():
     parser.add_argument('--num-train', type=int, default=160)
     parser.add_argument('--num-val', type=int, default=40)
     parser.add_argument('--pretrain-epochs', type=int, default=60)
-    parser.add_argument('--det-epochs', type=int, default=4)
+    parser.add_argument('--det-epochs', type=int, default=3)
     parser.add_argument('--seg-iters', type=int, default=400)
     parser.add_argument('--shape-only', action='store_true',
                         help='generate scenes whose classes differ only in shape, not colour '
@@ -68,7 +68,7 @@ def data_options(data, kind):
 
 
 def main():
-    args = parse_args()
+    args, start = parse_args(), time.time()
     if not osp.isfile(osp.join(ROOT, args.data, 'annotations', 'instances_val.json')):
         run('tools/make_demo_data.py', args.data, '--num-train', str(args.num_train),
             '--num-val', str(args.num_val), *(['--shape-only'] if args.shape_only else []))
@@ -115,17 +115,19 @@ def main():
     pictures.append(split_png)
     print(f'checkpoints and logs: {args.work_dir}/{{pretrain,det_*,seg_*}}')
     print('pictures: ' + ', '.join(pictures))
+    print(f'demo took {(time.time() - start) / 60:.1f} min')
 
 
 def draw(config, work_dir, ckpt, data, kind, num_images=4):
     """Predictions on the first val images, drawn by mmdet's/mmseg's visualizer through
-    tools/test.py --show-dir. Returns the folder of pictures."""
+    tools/test.py --show-dir (boxes above score 0.5). Returns the folder of pictures."""
     out = f'{work_dir}/test'
+    score = ['default_hooks.visualization.score_thr=0.5'] if kind == 'det' else []
     found = glob.glob(osp.join(ROOT, out, '**', '*.[jp][pn]g'), recursive=True)
     if not found:
         run('tools/test.py', config, f'{work_dir}/{ckpt}', '--work-dir', out, '--show-dir',
             'vis', '--cfg-options', *data_options(data, kind),
-            f'test_dataloader.dataset.indices={num_images}')
+            f'test_dataloader.dataset.indices={num_images}', *score)
         found = glob.glob(osp.join(ROOT, out, '**', '*.[jp][pn]g'), recursive=True)
     return osp.relpath(osp.dirname(sorted(found)[0]), ROOT) + '/'
 
