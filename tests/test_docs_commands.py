@@ -84,6 +84,8 @@ def test_other_commands_name_real_scripts_flags_and_a_test(doc, command):
     path = osp.join(ROOT, script)
     assert osp.isfile(path), f'{doc}: {command}: no such script {script}'
     source = open(path).read()
+    if 'from _common import' in source:  # the tools' shared arguments
+        source += open(osp.join(ROOT, 'tools', '_common.py')).read()
     for flag in (a.split('=')[0] for a in args if a.startswith('--')):
         assert flag in source, f'{doc}: {command}: {script} has no {flag}'
     for config in (a for a in args if a.startswith('configs/')):
