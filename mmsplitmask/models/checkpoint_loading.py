@@ -16,9 +16,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 from .pos_embed import resize_pos_embed
 
-# Modules that only exist in transfer models; a pre-training checkpoint lacks them.
-TRANSFER_ONLY_MODULES = ('pyramid', 'out_norms')
-TRANSFER_ONLY = tuple(f'{name}.*' for name in TRANSFER_ONLY_MODULES)
+# Parameters that only exist in transfer models; a pre-training checkpoint lacks them.
+TRANSFER_ONLY = ('pyramid.*', )
 # Parameters that only matter in pre-training (BEiT's mask token); ignored in transfer.
 PRETRAIN_ONLY = ('mask_token', )
 

@@ -14,7 +14,7 @@ from mmengine.model.weight_init import trunc_normal_
 from torch import nn
 
 from ..registry import register_model
-from .checkpoint_loading import TRANSFER_ONLY_MODULES, load_pretrained_strictly
+from .checkpoint_loading import load_pretrained_strictly
 from .pos_embed import resize_pos_embed, sincos_pos_embed_2d
 from .transformer import TransformerBlock
 
@@ -45,10 +45,6 @@ class SplitMaskViT(BaseModule):
             dict(type='SyncBN'))``) to turn four 'featmap' outputs into strides
             4/8/16/32 as the paper does: two 2x transposed convolutions, one,
             identity, 2x max-pooling. Its weights are new in transfer.
-        out_norm: a LayerNorm of its own on each 'featmap' output, as mmdet's Swin
-            normalises each stage it returns: intermediate blocks of a pre-trained
-            encoder carry far larger activations than a random one's, and the neck
-            would otherwise start on that scale. Its weights are new in transfer.
         layer_scale_init_value: > 0 enables layer scale with this init value.
         frozen: no gradients and eval mode for the whole encoder (linear probing);
             a pyramid adapter stays trainable.
@@ -68,7 +64,6 @@ class SplitMaskViT(BaseModule):
                  out_type='raw',
                  final_norm=True,
                  pyramid: Optional[dict] = None,
-                 out_norm=False,
                  frozen=False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
@@ -107,8 +102,6 @@ class SplitMaskViT(BaseModule):
         self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
 
         self.out_indices = sorted(i % self.num_layers for i in out_indices)
-        self.out_norms = nn.ModuleList(
-            nn.LayerNorm(self.embed_dims, eps=1e-6) for _ in self.out_indices) if out_norm else None
         self.pyramid = None
         if pyramid is not None:
             from mmseg.models.necks import Feature2Pyramid
@@ -119,13 +112,13 @@ class SplitMaskViT(BaseModule):
         self.frozen = frozen
         if frozen:
             for name, param in self.named_parameters():
-                param.requires_grad = name.startswith(TRANSFER_ONLY_MODULES)
+                param.requires_grad = name.startswith('pyramid.')
 
     def train(self, mode=True):
         super().train(mode)
         if self.frozen:  # keep dropout/drop-path off in the frozen encoder
             for name, child in self.named_children():
-                if name not in TRANSFER_ONLY_MODULES:
+                if name != 'pyramid':
                     child.eval()
         return self
 
@@ -226,10 +219,7 @@ class SplitMaskViT(BaseModule):
             return tuple(o[:, 0] for o in outs)
         if self.out_type == 'avg_featmap':
             return tuple(o[:, 1:].mean(dim=1) for o in outs)
-        patches = [o[:, 1:] for o in outs]
-        if self.out_norms is not None:
-            patches = [norm(p) for norm, p in zip(self.out_norms, patches)]
-        maps = [p.transpose(1, 2).reshape(p.shape[0], -1, *grid_hw) for p in patches]
+        maps = [o[:, 1:].transpose(1, 2).reshape(o.shape[0], -1, *grid_hw) for o in outs]
         return self.pyramid(maps) if self.pyramid is not None else tuple(maps)
 
 
