@@ -143,3 +143,12 @@ def config_errors(args):
         else:
             message = f'{type(err).__name__}: {message}'
         sys.exit(f'error: {args.config}: {message}')
+
+
+def close_distributed():
+    """Stop the process group before the interpreter exits: left to teardown, gloo's
+    threads can abort a rank after a finished run ('terminate called without an
+    active exception')."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

@@ -3,7 +3,8 @@ import argparse
 import os
 import os.path as osp
 
-from _common import add_common_args, check_paths, config_errors, load_config
+from _common import (add_common_args, check_paths, close_distributed, config_errors,
+                     load_config)
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -52,6 +53,7 @@ def main():
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.test_loop  # noqa: B018  (builds the dataset: config mistakes fail here)
     runner.test()
+    close_distributed()
 
 
 if __name__ == '__main__':

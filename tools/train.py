@@ -5,7 +5,8 @@ import os
 import os.path as osp
 import sys
 
-from _common import add_common_args, check_paths, config_errors, load_config
+from _common import (add_common_args, check_paths, close_distributed, config_errors,
+                     load_config)
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
@@ -52,6 +53,7 @@ def main():
         runner.train()
     except NonFiniteLossError as err:
         sys.exit(f'error: {err}')
+    close_distributed()
 
 
 if __name__ == '__main__':
