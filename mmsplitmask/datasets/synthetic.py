@@ -101,7 +101,8 @@ def make_scene(rng, h, w, photos=(), textures=(), max_objects=4, colour_by_class
     for k in range(int(rng.integers(1, max_objects + 1))):
         label = int(rng.integers(len(CLASSES)))
         mask = _shape_mask(rng, label, h, w)
-        image[mask] = np.clip(_object_fill(rng, label, h, w, textures, colour_by_class)[mask], 0, 255)
+        fill = _object_fill(rng, label, h, w, textures, colour_by_class)
+        image[mask] = np.clip(fill[mask], 0, 255)
         owner[mask] = k
         labels.append(label)
     instances = [(labels[k], owner == k) for k in range(len(labels))]
