@@ -31,9 +31,6 @@ def parse_args():
     parser.add_argument('--pretrain-epochs', type=int, default=60)
     parser.add_argument('--det-epochs', type=int, default=3)
     parser.add_argument('--seg-iters', type=int, default=400)
-    parser.add_argument('--shape-only', action='store_true',
-                        help='generate scenes whose classes differ only in shape, not colour '
-                        '(use a --data folder of its own)')
     return parser.parse_args()
 
 
@@ -71,7 +68,7 @@ def main():
     args, start = parse_args(), time.time()
     if not osp.isfile(osp.join(ROOT, args.data, 'annotations', 'instances_val.json')):
         run('tools/make_demo_data.py', args.data, '--num-train', str(args.num_train),
-            '--num-val', str(args.num_val), *(['--shape-only'] if args.shape_only else []))
+            '--num-val', str(args.num_val))
     pre_dir = f'{args.work_dir}/pretrain'
     pre_ckpt = f'epoch_{args.pretrain_epochs}.pth'
     seconds = train(PRETRAIN, pre_dir, pre_ckpt, [
