@@ -7,6 +7,7 @@ rank's random stream. InfoNCE gathers its negatives from both ranks, DDP average
 gradients, and GlobalMeanLogHook logs the mean over ranks, so the logs must agree.
 """
 import glob
+import json
 import math
 import os
 import os.path as osp
@@ -99,3 +100,28 @@ def test_nan_on_one_rank_then_a_dead_rank_fails_the_job_promptly(scenes, tmp_pat
     assert records[3].get('nonfinite_skipped') == 1
     assert all(math.isfinite(r['loss']) for r in records.values())
     assert code != 0 and seconds < 60
+
+
+def test_ranks_draw_different_drop_path_masks_and_resume_exactly(scenes, tmp_path):
+    """ExactResumeHook reseeds every iteration from (runner.seed, iteration); with
+    diff_rank_seed mmengine offsets runner.seed by the rank, so the ranks' drop-path
+    masks differ, and a resumed run draws the masks the uninterrupted one drew."""
+    def train(work, epochs, *extra):
+        run_tool('tools/dist_train.sh', 'tests/configs/splitmask_tiny_rank_masks.py', '2',
+                 '--work-dir', str(work), *extra, *options(
+                     scenes, f'train_cfg.max_epochs={epochs}', 'train_dataloader.batch_size=8',
+                     f'custom_hooks.4.out_dir={work}/masks'), env={'PORT': '29651'})
+
+    def masks(work, rank):
+        with open(work / 'masks' / f'rank{rank}.json') as f:
+            return json.load(f)
+
+    train(tmp_path / 'full', 2)
+    full = [masks(tmp_path / 'full', r) for r in (0, 1)]
+    assert sorted(full[0], key=int) == [str(i) for i in range(1, 7)]
+    assert all(full[0][i] != full[1][i] for i in full[0]), 'ranks drew the same masks'
+    assert len({tuple(m) for m in full[0].values()}) == 6, 'iterations repeat a mask'
+
+    train(tmp_path / 'resumed', 1)
+    train(tmp_path / 'resumed', 2, '--resume')
+    assert [masks(tmp_path / 'resumed', r) for r in (0, 1)] == full

@@ -9,9 +9,13 @@ _base_ = [
 train_dataloader = dict(dataset=dict(ann_file='meta/train_1pct.txt'))
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
 train_cfg = dict(max_epochs=30000)
+# Warm-up sized by updates (the paper sizes schedules by updates): BEiT's 10 ImageNet
+# epochs are 6,250 updates at batch 2048, 1/30 of its schedule; the same 6,250, or 1/30
+# of a shorter schedule. Here 12,811 images / 2048 = 7 updates per epoch,
+# 210,000 in all: 6,250 warm-up updates = 893 epochs.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=893,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=10, end=30000,
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=893, end=30000,
          convert_to_iter_based=True),
 ]

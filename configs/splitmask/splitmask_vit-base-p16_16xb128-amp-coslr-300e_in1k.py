@@ -8,6 +8,10 @@ _base_ = [
 # Paper, SplitMask ViT-B pre-trained on this data: fine-tune 83.6 top-1; iNat-19 fine-tune 75.4.
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
 train_cfg = dict(max_epochs=300)
+# Warm-up sized by updates (the paper sizes schedules by updates): BEiT's 10 ImageNet
+# epochs are 6,250 updates at batch 2048, 1/30 of its schedule; the same 6,250, or 1/30
+# of a shorter schedule. Here 1,281,167 images / 2048 = 626 updates per epoch,
+# 187,800 in all: 6,250 warm-up updates = 10 epochs.
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
          convert_to_iter_based=True),

@@ -9,9 +9,13 @@ _base_ = [
 train_dataloader = dict(dataset=dict(data_root='data/food-101/images/'))
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
 train_cfg = dict(max_epochs=5000)
+# Warm-up sized by updates (the paper sizes schedules by updates): BEiT's 10 ImageNet
+# epochs are 6,250 updates at batch 2048, 1/30 of its schedule; the same 6,250, or 1/30
+# of a shorter schedule. Here 75,750 images / 2048 = 37 updates per epoch,
+# 185,000 in all: 6,166 warm-up updates = 167 epochs.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=167,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=10, end=5000,
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=167, end=5000,
          convert_to_iter_based=True),
 ]

@@ -9,9 +9,13 @@ _base_ = [
 train_dataloader = dict(dataset=dict(data_root='data/inat2018/', ann_file='train2018.json', data_prefix=''))
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16')
 train_cfg = dict(max_epochs=800)
+# Warm-up sized by updates (the paper sizes schedules by updates): BEiT's 10 ImageNet
+# epochs are 6,250 updates at batch 2048, 1/30 of its schedule; the same 6,250, or 1/30
+# of a shorter schedule. Here 437,513 images / 2048 = 214 updates per epoch,
+# 171,200 in all: 5,706 warm-up updates = 27 epochs.
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=10,
+    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=27,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=10, end=800,
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True, begin=27, end=800,
          convert_to_iter_based=True),
 ]

@@ -1,6 +1,7 @@
 from .hooks import (ExactResumeHook, GlobalMeanLogHook, NonFiniteLossError, NonFiniteLossHook,
                     SkippedImagesHook)
 from .layer_decay import LayerDecayOptimWrapperConstructor
+from .probe_hook import ProbeHook
 
 __all__ = ['ExactResumeHook', 'GlobalMeanLogHook', 'LayerDecayOptimWrapperConstructor',
-           'NonFiniteLossError', 'NonFiniteLossHook', 'SkippedImagesHook']
+           'NonFiniteLossError', 'NonFiniteLossHook', 'ProbeHook', 'SkippedImagesHook']

@@ -18,6 +18,8 @@ class SplitMaskHead(BaseModule):
         vocab_size: tokenizer vocabulary.
         temperature: InfoNCE temperature (0.2, from MoCo v3, as the paper).
         match_loss_weight: weight of InfoNCE. The paper does not state it; 1.0.
+        mim_loss_weight: weight of the inpainting loss; 0 gives the paper's
+            "split + match only" ablation (as match_loss_weight=0 its "split + inpaint").
         normalize: l2-normalise descriptors before InfoNCE. Not stated; on, as MoCo v3.
         projector: optional dict(hidden_dims=..., out_dims=...) for an MLP on the
             descriptors before matching. Not stated; off.
@@ -28,8 +30,10 @@ class SplitMaskHead(BaseModule):
     """
 
     def __init__(self, embed_dims, vocab_size=8192, temperature=0.2, match_loss_weight=1.0,
-                 normalize=True, projector=None, chunk_rows=1024, init_cfg=None):
+                 normalize=True, projector=None, chunk_rows=1024, mim_loss_weight=1.0,
+                 init_cfg=None):
         super().__init__(init_cfg=init_cfg)
+        self.mim_loss_weight = mim_loss_weight
         self.chunk_rows = chunk_rows
         self.cls_head = nn.Linear(embed_dims, vocab_size)
         self.temperature = temperature
@@ -63,7 +67,7 @@ class SplitMaskHead(BaseModule):
             descriptors = self.projector(descriptors)
         x_a, x_b = descriptors.chunk(2)
         loss_match, acc_match = symmetric_info_nce(x_a, x_b, self.temperature, self.normalize)
-        return dict(loss_mim=loss_mim, loss_match=self.match_loss_weight * loss_match,
+        return dict(loss_mim=self.mim_loss_weight * loss_mim, loss_match=self.match_loss_weight * loss_match,
                     acc_token=acc_token, acc_match=acc_match.detach())
 
 

@@ -1,7 +1,8 @@
 # BEiT's recipe: AdamW lr 1.5e-3 at batch 2048 (scaled linearly by auto_scale_lr),
-# 10 warmup epochs, cosine, weight decay 0.05 (none on norms, biases, tokens and
-# position embeddings), gradient clipping 3.0. Configs with other epoch counts
-# override train_cfg.max_epochs and the cosine stage's end.
+# 10 warmup epochs (6,250 updates on ImageNet), cosine, weight decay 0.05 (none on
+# norms, biases, tokens and position embeddings), gradient clipping 3.0. Configs with
+# other epoch counts override train_cfg.max_epochs and both stages: the warm-up is
+# sized by updates there (6,250, or 1/30 of a shorter schedule), not by epochs.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=1.5e-3, betas=(0.9, 0.999), weight_decay=0.05),

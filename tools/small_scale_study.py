@@ -1,0 +1,267 @@
+"""Does SplitMask pre-training beat random init at a scale 2 CPU cores can run?
+
+    python tools/small_scale_study.py            (all steps; finished ones are skipped)
+
+Steps, each resumable (a finished run is skipped, a killed one resumes):
+  data      shape-only scenes (only the shape tells the class): a labelled set of
+            200 train / 200 val scenes and an unlabeled pool of 1000 more
+  pretrain  every arm of ARMS for every seed, through tools/train.py
+  probe     the dense linear probe (tools/probe.py) of every checkpoint and of random
+            init, on the labelled scenes
+  finetune  UperNet from the arms of FINETUNE and random init, through tools/train.py
+  report    docs/small_scale_study.md: tables (mean +- std over seeds) and curves
+
+Results are kept as JSON under --work-dir/results/, so the report can be written on
+another machine from the results alone (--steps report).
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SPLITMASK = 'configs/study/splitmask_vit-tiny-p16_1xb32-3k-iters_study.py'
+BEIT = 'configs/study/beit_vit-tiny-p16_1xb32-3k-iters_study.py'
+MAE = 'configs/study/mae_vit-tiny-p16_1xb32-3k-iters_study.py'
+SEG = 'configs/upernet/upernet_vit-tiny-p16_1xb4-2k_demo.py'
+NO_LAYER_SCALE = ['model.backbone.layer_scale_init_value=0.0',
+                  'model.neck.layer_scale_init_value=0.0']
+
+# name: (config, --cfg-options, what it tests). Ordered by priority: a run cut short
+# by time still has the main comparison.
+ARMS = {
+    'splitmask': (SPLITMASK, [], 'the study recipe'),
+    'mae': (MAE, [], 'external control: mmpretrain MAE'),
+    'beit': (BEIT, [], 'BEiT, same tokenizer'),
+    'splitmask_demo_recipe': (SPLITMASK, NO_LAYER_SCALE + [
+        'optim_wrapper.optimizer.lr=1e-3', 'train_cfg.max_iters=300',
+        'param_scheduler.0.end=25', 'param_scheduler.1.begin=25', 'param_scheduler.1.end=300',
+        'train_dataloader.dataset.data_root=data/study/labelled/images/train',
+        'default_hooks.checkpoint.interval=100', 'custom_hooks.4.interval=100'],
+        "the demo's recipe: lr 1e-3, 25 warm-up and 300 updates, no layer scale, "
+        'labelled images'),
+    'splitmask_lr1e-3': (SPLITMASK, ['optim_wrapper.optimizer.lr=1e-3'], 'suspect 1: lr'),
+    'splitmask_lr1e-4': (SPLITMASK, ['optim_wrapper.optimizer.lr=1e-4'], 'suspect 1: lr'),
+    'splitmask_no_layer_scale': (SPLITMASK, NO_LAYER_SCALE, 'suspect 1: layer scale'),
+    'splitmask_inpaint_only': (SPLITMASK, ['model.head.match_loss_weight=0.0'],
+                               'ablation: split + inpaint'),
+    'splitmask_match_only': (SPLITMASK, ['model.head.mim_loss_weight=0.0'],
+                             'ablation: split + match'),
+    'splitmask_norm_targets': (SPLITMASK, ['model.target_generator.normalize_patches=True'],
+                               'suspect 2: targets (per-patch normalised pixels)'),
+    'splitmask_learned_pos': (SPLITMASK, ['model.backbone.pos_embed=learned'],
+                              'suspect 4: learned positions'),
+    'splitmask_same_images': (SPLITMASK, [
+        'train_dataloader.dataset.data_root=data/study/labelled/images/train'],
+        "suspect 5: the paper's protocol, pre-train on the 200 labelled images only"),
+}
+# UperNet fine-tuning: (arm or 'random', layer decay). 0.9 is the study's; 0.75 the demo's.
+FINETUNE = [('random', 0.9), ('splitmask', 0.9), ('mae', 0.9), ('beit', 0.9),
+            ('random', 0.75), ('splitmask', 0.75)]
+SEG_ITERS = 1000
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', default='data/study')
+    parser.add_argument('--work-dir', default='work_dirs/study')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    parser.add_argument('--arms', nargs='+', default=list(ARMS), choices=list(ARMS))
+    parser.add_argument('--steps', nargs='+', default=['data', 'pretrain', 'probe', 'finetune',
+                                                       'report'])
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='runs at a time (1 on 2 cores; more beside a GPU)')
+    parser.add_argument('--num-pool', type=int, default=1000)
+    parser.add_argument('--num-labelled', type=int, default=200)
+    parser.add_argument('--pretrain-iters', type=int, help='override every arm (smoke runs)')
+    parser.add_argument('--seg-iters', type=int, default=SEG_ITERS)
+    parser.add_argument('--report', default='docs/small_scale_study.md')
+    return parser.parse_args(argv)
+
+
+def run(args, log=None):
+    print('$ ' + ' '.join(args), flush=True)
+    with open(log, 'a') if log else open(os.devnull, 'w') as out:
+        proc = subprocess.run([sys.executable, *args], cwd=ROOT, text=True,
+                              stdout=out if log else None, stderr=subprocess.STDOUT if log
+                              else None)
+    if proc.returncode:
+        raise RuntimeError(f'failed ({proc.returncode}): {" ".join(args)}' +
+                           (f'; see {log}' if log else ''))
+
+
+def save_json(path, obj):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    with open(path + '.tmp', 'w') as f:
+        json.dump(obj, f, indent=1)
+    os.replace(path + '.tmp', path)
+
+
+# ------------------------------------------------------------------ steps
+def make_data(args):
+    for name, num_train, num_val, seed in (('labelled', args.num_labelled, args.num_labelled, 1),
+                                           ('pool', args.num_pool, 0, 2)):
+        out = osp.join(args.data, name)
+        if osp.isfile(osp.join(ROOT, out, 'annotations', 'instances_val.json')):
+            continue
+        run(['tools/make_demo_data.py', out, '--shape-only', '--num-train', str(num_train),
+             '--num-val', str(num_val), '--seed', str(seed)])
+
+
+def arm_options(args, arm, seed):
+    config, options, _ = ARMS[arm]
+    data = args.data.rstrip('/')
+    options = [o.replace('data/study', data) for o in options]
+    options = [f'train_dataloader.dataset.data_root={data}/pool/',
+               f'custom_hooks.4.seg_root={data}/labelled'] + options
+    if args.pretrain_iters:
+        n = args.pretrain_iters
+        options += [f'train_cfg.max_iters={n}', f'param_scheduler.0.end={max(1, n // 10)}',
+                    f'param_scheduler.1.begin={max(1, n // 10)}', f'param_scheduler.1.end={n}',
+                    f'default_hooks.checkpoint.interval={n}', f'custom_hooks.4.interval={n}']
+    return config, options + [f'randomness.seed={seed}']
+
+
+def max_iters_of(options):
+    return int(next(o for o in reversed(options) if o.startswith('train_cfg.max_iters='))
+               .split('=')[1]) if any(o.startswith('train_cfg.max_iters=') for o in options) \
+        else 3000
+
+
+def pretrain_one(args, arm, seed):
+    config, options = arm_options(args, arm, seed)
+    work_dir = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}')
+    ckpt = osp.join(work_dir, f'iter_{max_iters_of(options)}.pth')
+    if not osp.isfile(osp.join(ROOT, ckpt)):
+        start = time.time()
+        os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
+        run(['tools/train.py', config, '--work-dir', work_dir, '--resume', '--cfg-options',
+             *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
+        print(f'{work_dir}: {time.time() - start:.0f} s', flush=True)
+    summary = osp.join(ROOT, args.work_dir, 'results', 'pretrain', f'{arm}_seed{seed}.json')
+    if not osp.isfile(summary):
+        save_json(summary, dict(arm=arm, seed=seed, checkpoint=ckpt,
+                                curve=read_scalars(osp.join(ROOT, work_dir))))
+    return ckpt
+
+
+def read_scalars(work_dir):
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    records = []
+    for path in files:  # a resumed run writes a second timestamped folder
+        with open(path) as f:
+            records += [json.loads(line) for line in f]
+    return records
+
+
+def probe_one(args, arm, seed):
+    out = osp.join(ROOT, args.work_dir, 'results', 'probe', f'{arm}_seed{seed}.json')
+    if osp.isfile(out):
+        return
+    if arm == 'random':
+        cmd = ['tools/probe.py', SPLITMASK]
+    else:
+        config, options = arm_options(args, arm, seed)
+        ckpt = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}',
+                        f'iter_{max_iters_of(options)}.pth')
+        cmd = ['tools/probe.py', config, ckpt]
+        cmd += backbone_options(options)
+    log = out.replace('.json', '.log')
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    run(cmd + ['--seg-root', osp.join(args.data, 'labelled'), '--seed', str(seed)], log=log)
+    with open(log) as f:
+        save_json(out, {**json.loads(f.read().strip().splitlines()[-1]), 'arm': arm})
+
+
+def backbone_options(options):
+    """The arm's encoder options (positions, layer scale): the probe rebuilds it."""
+    keep = [o for o in options if o.startswith('model.backbone.')]
+    return ['--cfg-options', *keep] if keep else []
+
+
+def finetune_one(args, arm, decay, seed):
+    out = osp.join(ROOT, args.work_dir, 'results', 'finetune', f'{arm}_ld{decay}_seed{seed}.json')
+    if osp.isfile(out):
+        return
+    data = args.data.rstrip('/') + '/labelled/'
+    work_dir = osp.join(args.work_dir, 'finetune', f'{arm}_ld{decay}_seed{seed}')
+    n = args.seg_iters
+    options = [f'{s}_dataloader.dataset.data_root={data}' for s in ('train', 'val', 'test')] + [
+        f'train_cfg.max_iters={n}', f'train_cfg.val_interval={n}', f'param_scheduler.1.end={n}',
+        f'default_hooks.checkpoint.interval={n}', 'optim_wrapper.optimizer.lr=1e-3',
+        f'optim_wrapper.paramwise_cfg.layer_decay_rate={decay}']
+    if arm != 'random':
+        config, pre_options = arm_options(args, arm, seed)
+        ckpt = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}',
+                        f'iter_{max_iters_of(pre_options)}.pth')
+        if ARMS[arm][0] == MAE:  # mmpretrain's ViT layout -> ours
+            converted = ckpt.replace('.pth', '_converted.pth')
+            if not osp.isfile(osp.join(ROOT, converted)):
+                run(['tools/model_converters/convert_vit.py', ckpt, converted,
+                     '--layout', 'mmpretrain'])
+            options += ['model.backbone.init_cfg.type=Pretrained',
+                        f'model.backbone.init_cfg.checkpoint={converted}']
+        else:
+            options += ['model.backbone.init_cfg.type=Pretrained',
+                        f'model.backbone.init_cfg.checkpoint={ckpt}',
+                        'model.backbone.init_cfg.prefix=backbone.',
+                        'model.backbone.layer_scale_init_value=' +
+                        ('0.0' if NO_LAYER_SCALE[0] in pre_options else '0.1')]
+    if not osp.isfile(osp.join(ROOT, work_dir, f'iter_{n}.pth')):
+        os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
+        run(['tools/train.py', SEG, '--work-dir', work_dir, '--resume', '--seed', str(seed),
+             '--cfg-options', *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
+    records = read_scalars(osp.join(ROOT, work_dir))
+    final = next(r for r in reversed(records) if 'mIoU' in r)
+    save_json(out, dict(arm=arm, layer_decay=decay, seed=seed, miou=final['mIoU'],
+                        acc=final.get('aAcc')))
+
+
+def chain(args, arm, seed):
+    """Everything one (arm, seed) needs, in order, so a run cut short by time leaves
+    complete rows: pre-train, probe, fine-tune."""
+    def task():
+        if arm != 'random' and 'pretrain' in args.steps:
+            pretrain_one(args, arm, seed)
+        if 'probe' in args.steps:
+            probe_one(args, arm, seed)
+        if 'finetune' in args.steps:
+            for name, decay in FINETUNE:
+                if name == arm:
+                    finetune_one(args, arm, decay, seed)
+    return task
+
+
+def run_all(args):
+    """Random init first (cheap), then the arms in priority order, --jobs at a time;
+    failures are reported after everything else has run."""
+    tasks = [(f'{arm} seed {seed}', chain(args, arm, seed))
+             for arm in ['random'] + args.arms for seed in args.seeds]
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [(name, pool.submit(task)) for name, task in tasks]
+    failed = [(name, f.exception()) for name, f in futures if f.exception()]
+    for name, err in failed:
+        print(f'FAILED {name}: {err}', flush=True)
+    return failed
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if 'data' in args.steps:
+        make_data(args)
+    failed = run_all(args)
+    if 'report' in args.steps:
+        from study_report import write_report
+        write_report(osp.join(ROOT, args.work_dir, 'results'), osp.join(ROOT, args.report),
+                     ARMS)
+    if failed:
+        sys.exit(f'{len(failed)} runs failed: ' + ', '.join(n for n, _ in failed))
+
+
+if __name__ == '__main__':
+    main()
