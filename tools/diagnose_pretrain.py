@@ -2,14 +2,16 @@
 
     python tools/diagnose_pretrain.py CONFIG [CHECKPOINT] --images DIR [--num-images N]
 
-Targets: the config's tokenizer on N images of DIR (resized to the target resolution
-of the config's pipeline): token entropy, the share of the most frequent token (what
-a model that learned only the marginal scores as token accuracy) and how many of the
-vocabulary are used. Feature scale (with CHECKPOINT): the RMS of every block's output
-tokens against a fresh random init of the same encoder; a pre-training that blows the
-residual stream up hands fine-tuning a badly scaled start. Last line: one JSON object.
+Targets: the config's tokenizer on the targets of N samples of the config's own
+pre-training pipeline (its crops of the images under DIR): token entropy, the share of
+the most frequent token (what a model that learned only the marginal scores as token
+accuracy) and how many of the vocabulary are used. Feature scale (with CHECKPOINT): the
+RMS of every block's output tokens against a fresh random init of the same encoder; a
+pre-training that blows the residual stream up hands fine-tuning a badly scaled start.
+Last line: one JSON object.
 """
 import argparse
+import copy
 import glob
 import json
 import math
@@ -42,8 +44,21 @@ def to_tensor(images, size):
     return torch.from_numpy(np.stack(rgb)).permute(0, 3, 1, 2).float()
 
 
-def token_stats(tokenizer, images, size):
-    tokens = tokenizer(to_tensor(images, size) / 255.0).flatten()
+def training_targets(cfg, images_dir, num):
+    """The half-resolution target images of ``num`` samples of the config's own
+    pre-training pipeline (crops, flips) on ``images_dir``: (N, 3, h, w) RGB in [0, 255]."""
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import DATASETS
+    dataset_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    dataset_cfg.data_root = images_dir
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        dataset = DATASETS.build(dataset_cfg)
+    samples = [dataset[i]['inputs'] for i in range(min(num, len(dataset)))]
+    return torch.stack([s[1].flip(0) for s in samples]).float()  # BGR -> RGB
+
+
+def token_stats(tokenizer, targets):
+    tokens = tokenizer(targets / 255.0).flatten()
     counts = torch.bincount(tokens, minlength=tokenizer.vocab_size).double()
     p = counts[counts > 0] / counts.sum()
     entropy = float(-(p * p.log2()).sum())
@@ -84,8 +99,8 @@ def main(argv=None):
     if cfg.model.get('target_generator') and target:
         from mmpretrain.registry import MODELS
         tokenizer = MODELS.build(cfg.model.target_generator)
-        result.update(token_stats(tokenizer, images, target))
-        print(f'targets of {cfg.model.target_generator.type} on {len(images)} images '
+        result.update(token_stats(tokenizer, training_targets(cfg, args.images, len(images))))
+        print(f'targets of {cfg.model.target_generator.type} on {len(images)} training crops '
               f'({target} px, {result["num_patches"]} patches):')
         print(f'  entropy {result["token_entropy_bits"]:.2f} bits of '
               f'{result["max_entropy_bits"]:.2f}; {result["tokens_used"]} of '

@@ -35,10 +35,11 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0,
                         help='random init of the encoder (without CHECKPOINT) and of the probe')
     parser.add_argument('--block', type=int, default=-1,
-                        help='block whose output is probed (default: the last, after the final norm)')
+                        help='block probed (default: the last, after the final norm)')
     parser.add_argument('--num-classes', type=int,
                         help='segmentation classes incl. background (default: from the labels)')
     parser.add_argument('--max-train', type=int, help='use at most this many train images')
+    parser.add_argument('--max-val', type=int, help='use at most this many val images')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={},
                         help='override config settings, e.g. model.backbone.pos_embed=learned')
@@ -60,7 +61,7 @@ def main(argv=None):
     result, rows = {}, []
     if args.seg_root:
         train = read_seg_split(args.seg_root, 'train')[:args.max_train]
-        val = read_seg_split(args.seg_root, 'val')
+        val = read_seg_split(args.seg_root, 'val')[:args.max_val]
         bar = ProgressBar(len(train) + len(val))
         seg = dense_probe(encoder, train, val, mean, std, args.num_classes, args.block, patch,
                           args.seed, progress=bar.update)
@@ -73,8 +74,8 @@ def main(argv=None):
         train, classes = read_cls_split(args.cls_root, 'train')
         val, _ = read_cls_split(args.cls_root, 'val')
         bar = ProgressBar(len(train) + len(val))
-        top1 = knn_top1(encoder, train[:args.max_train], val, mean, std, args.block, patch,
-                        progress=bar.update)
+        top1 = knn_top1(encoder, train[:args.max_train], val[:args.max_val], mean, std,
+                        args.block, patch, progress=bar.update)
         print()
         result['knn_top1'] = round(top1, 2)
         rows += [('k-NN top-1 (k=20)', top1),

@@ -1,6 +1,11 @@
-"""Does SplitMask pre-training beat random init at a scale 2 CPU cores can run?
+"""Does SplitMask pre-training beat random init? A controlled study at toy scale.
 
     python tools/small_scale_study.py            (all steps; finished ones are skipped)
+    python tools/small_scale_study.py --jobs 8   (beside a GPU: 8 runs share it)
+
+A ViT-Tiny, 3,000 updates per arm and seed: ~43 min on 2 CPU cores, ~7 min on an H200
+with 8 jobs (docs/small_scale_study.md), so the full study is a GPU job; --arms,
+--seeds and --pretrain-iters cut it down.
 
 Steps, each resumable (a finished run is skipped, a killed one resumes):
   data      shape-only scenes (only the shape tells the class): a labelled set of
@@ -10,6 +15,7 @@ Steps, each resumable (a finished run is skipped, a killed one resumes):
             init, on the labelled scenes
   finetune  UperNet from the arms of FINETUNE and random init, through tools/train.py
   report    docs/small_scale_study.md: tables (mean +- std over seeds) and curves
+  collect   (not by default) redo the curve summaries of every run folder, finished or not
 
 Results are kept as JSON under --work-dir/results/, so the report can be written on
 another machine from the results alone (--steps report).
@@ -78,21 +84,27 @@ def parse_args(argv=None):
                         help='runs at a time (1 on 2 cores; more beside a GPU)')
     parser.add_argument('--num-pool', type=int, default=1000)
     parser.add_argument('--num-labelled', type=int, default=200)
-    parser.add_argument('--pretrain-iters', type=int, help='override every arm (smoke runs)')
+    parser.add_argument('--pretrain-iters', type=int,
+                        help="every arm's updates instead of its own (warm-up 10%%)")
     parser.add_argument('--seg-iters', type=int, default=SEG_ITERS)
+    parser.add_argument('--finetune', nargs='+', default=[f'{a}:{d}' for a, d in FINETUNE],
+                        help='ARM:LAYER_DECAY fine-tunings to run (default: FINETUNE)')
     parser.add_argument('--report', default='docs/small_scale_study.md')
-    return parser.parse_args(argv)
+    parser.add_argument('--report-tag', default='main',
+                        help='which generated part of the report these results fill')
+    args = parser.parse_args(argv)
+    args.finetune = [(f.split(':')[0], float(f.split(':')[1])) for f in args.finetune]
+    return args
 
 
 def run(args, log=None):
+    """Run one of this repository's tools; its output goes to ``log`` when given."""
     print('$ ' + ' '.join(args), flush=True)
-    with open(log, 'a') if log else open(os.devnull, 'w') as out:
-        proc = subprocess.run([sys.executable, *args], cwd=ROOT, text=True,
-                              stdout=out if log else None, stderr=subprocess.STDOUT if log
-                              else None)
-    if proc.returncode:
-        raise RuntimeError(f'failed ({proc.returncode}): {" ".join(args)}' +
-                           (f'; see {log}' if log else ''))
+    with open(log or os.devnull, 'a') as out:
+        code = subprocess.run([sys.executable, *args], cwd=ROOT, stdout=out if log else None,
+                              stderr=subprocess.STDOUT if log else None).returncode
+    if code:
+        raise RuntimeError(f'failed ({code}): {" ".join(args)}' + (f'; see {log}' if log else ''))
 
 
 def save_json(path, obj):
@@ -123,31 +135,49 @@ def arm_options(args, arm, seed):
         n = args.pretrain_iters
         options += [f'train_cfg.max_iters={n}', f'param_scheduler.0.end={max(1, n // 10)}',
                     f'param_scheduler.1.begin={max(1, n // 10)}', f'param_scheduler.1.end={n}',
-                    f'default_hooks.checkpoint.interval={n}', f'custom_hooks.4.interval={n}']
+                    f'default_hooks.checkpoint.interval={n}',
+                    f'custom_hooks.4.interval={min(n, 500)}']
     return config, options + [f'randomness.seed={seed}']
 
 
 def max_iters_of(options):
-    return int(next(o for o in reversed(options) if o.startswith('train_cfg.max_iters='))
-               .split('=')[1]) if any(o.startswith('train_cfg.max_iters=') for o in options) \
-        else 3000
+    """The arm's updates: its last train_cfg.max_iters option, else the configs' 3000."""
+    values = [int(o.split('=')[1]) for o in options if o.startswith('train_cfg.max_iters=')]
+    return values[-1] if values else 3000
+
+
+def pretraining(args, arm, seed):
+    """(config, options, work dir, final checkpoint) of one pre-training run."""
+    config, options = arm_options(args, arm, seed)
+    work_dir = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}')
+    return config, options, work_dir, osp.join(work_dir, f'iter_{max_iters_of(options)}.pth')
 
 
 def pretrain_one(args, arm, seed):
-    config, options = arm_options(args, arm, seed)
-    work_dir = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}')
-    ckpt = osp.join(work_dir, f'iter_{max_iters_of(options)}.pth')
+    config, options, work_dir, ckpt = pretraining(args, arm, seed)
     if not osp.isfile(osp.join(ROOT, ckpt)):
         start = time.time()
         os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
-        run(['tools/train.py', config, '--work-dir', work_dir, '--resume', '--cfg-options',
-             *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
+        try:
+            run(['tools/train.py', config, '--work-dir', work_dir, '--resume', '--cfg-options',
+                 *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
+        finally:  # a run cut short still leaves its curve so far
+            summarise(args, arm, seed)
         print(f'{work_dir}: {time.time() - start:.0f} s', flush=True)
-    summary = osp.join(ROOT, args.work_dir, 'results', 'pretrain', f'{arm}_seed{seed}.json')
-    if not osp.isfile(summary):
-        save_json(summary, dict(arm=arm, seed=seed, checkpoint=ckpt,
-                                curve=read_scalars(osp.join(ROOT, work_dir))))
+    summarise(args, arm, seed)
     return ckpt
+
+
+def summarise(args, arm, seed):
+    """results/pretrain/ARM_seedN.json: the logged curve (losses, probe) of the run so
+    far, and whether it reached its last update (``--steps collect`` redoes it for every
+    run folder, e.g. after the study was killed)."""
+    _, options, work_dir, ckpt = pretraining(args, arm, seed)
+    curve = read_scalars(osp.join(ROOT, work_dir))
+    save_json(osp.join(ROOT, args.work_dir, 'results', 'pretrain', f'{arm}_seed{seed}.json'),
+              dict(arm=arm, seed=seed, checkpoint=ckpt, max_iters=max_iters_of(options),
+                   complete=any(r.get('iter') == max_iters_of(options) for r in curve),
+                   curve=curve))
 
 
 def read_scalars(work_dir):
@@ -166,11 +196,8 @@ def probe_one(args, arm, seed):
     if arm == 'random':
         cmd = ['tools/probe.py', SPLITMASK]
     else:
-        config, options = arm_options(args, arm, seed)
-        ckpt = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}',
-                        f'iter_{max_iters_of(options)}.pth')
-        cmd = ['tools/probe.py', config, ckpt]
-        cmd += backbone_options(options)
+        config, options, _, ckpt = pretraining(args, arm, seed)
+        cmd = ['tools/probe.py', config, ckpt, *backbone_options(options)]
     log = out.replace('.json', '.log')
     os.makedirs(osp.dirname(out), exist_ok=True)
     run(cmd + ['--seg-root', osp.join(args.data, 'labelled'), '--seed', str(seed)], log=log)
@@ -192,14 +219,14 @@ def finetune_one(args, arm, decay, seed):
     work_dir = osp.join(args.work_dir, 'finetune', f'{arm}_ld{decay}_seed{seed}')
     n = args.seg_iters
     options = [f'{s}_dataloader.dataset.data_root={data}' for s in ('train', 'val', 'test')] + [
-        f'train_cfg.max_iters={n}', f'train_cfg.val_interval={n}', f'param_scheduler.1.end={n}',
+        f'train_cfg.max_iters={n}', f'train_cfg.val_interval={n}',
+        f'param_scheduler.0.end={min(100, n // 2)}', f'param_scheduler.1.begin={min(100, n // 2)}',
+        f'param_scheduler.1.end={n}',
         f'default_hooks.checkpoint.interval={n}', 'optim_wrapper.optimizer.lr=1e-3',
         f'optim_wrapper.paramwise_cfg.layer_decay_rate={decay}']
     if arm != 'random':
-        config, pre_options = arm_options(args, arm, seed)
-        ckpt = osp.join(args.work_dir, 'pretrain', f'{arm}_seed{seed}',
-                        f'iter_{max_iters_of(pre_options)}.pth')
-        if ARMS[arm][0] == MAE:  # mmpretrain's ViT layout -> ours
+        config, pre_options, _, ckpt = pretraining(args, arm, seed)
+        if config == MAE:  # mmpretrain's ViT layout -> ours
             converted = ckpt.replace('.pth', '_converted.pth')
             if not osp.isfile(osp.join(ROOT, converted)):
                 run(['tools/model_converters/convert_vit.py', ckpt, converted,
@@ -231,7 +258,7 @@ def chain(args, arm, seed):
         if 'probe' in args.steps:
             probe_one(args, arm, seed)
         if 'finetune' in args.steps:
-            for name, decay in FINETUNE:
+            for name, decay in args.finetune:
                 if name == arm:
                     finetune_one(args, arm, decay, seed)
     return task
@@ -254,11 +281,16 @@ def main(argv=None):
     args = parse_args(argv)
     if 'data' in args.steps:
         make_data(args)
+    if 'collect' in args.steps:
+        for arm in args.arms:
+            for seed in args.seeds:
+                if osp.isdir(osp.join(ROOT, args.work_dir, 'pretrain', f'{arm}_seed{seed}')):
+                    summarise(args, arm, seed)
     failed = run_all(args)
     if 'report' in args.steps:
         from study_report import write_report
         write_report(osp.join(ROOT, args.work_dir, 'results'), osp.join(ROOT, args.report),
-                     ARMS)
+                     ARMS, args.report_tag)
     if failed:
         sys.exit(f'{len(failed)} runs failed: ' + ', '.join(n for n, _ in failed))
 

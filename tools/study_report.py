@@ -8,8 +8,8 @@ import json
 import os.path as osp
 import statistics
 
-BEGIN, END = '<!-- study:begin (tools/small_scale_study.py writes this part) -->', \
-    '<!-- study:end -->'
+MARKERS = '<!-- study:{tag}:begin (tools/small_scale_study.py writes this part) -->', \
+    '<!-- study:{tag}:end -->'
 
 
 def load(folder):
@@ -45,34 +45,72 @@ def verdict(values, reference):
     return f'{word} ({diff:+.1f}; 2 std = {2 * pooled:.1f})'
 
 
-def last(curve, key):
-    values = [r[key] for r in curve if key in r]
-    return values[-1] if values else None
+def tail_mean(curve, key, n=5):
+    """Mean of the last ``n`` logged values of ``key`` (one batch each, so noisy)."""
+    values = [r[key] for r in curve if key in r][-n:]
+    return statistics.fmean(values) if values else None
+
+
+def probe_at(curves, step):
+    return [v for c in curves for r in c if r.get('step') == step
+            for v in [r.get('probe/dense_miou')] if v is not None]
+
+
+def final_probe_table(probe, pretrain, arms):
+    random_probe = [r['dense_probe_miou'] for r in probe.get('random', [])]
+    reference = [r['dense_probe_miou'] for r in probe.get('splitmask', [])]
+    lines = ['### Dense linear probe after pre-training (frozen last block, 200 train / 200 '
+             'val scenes, `tools/probe.py`)', '',
+             '| arm | what it tests | probe mIoU | vs random init | vs `splitmask` | '
+             'loss_mim | acc_token (%) | acc_match (%) |', '|---|---|---|---|---|---|---|---|',
+             f'| random init | no pre-training | {fmt(random_probe)} | | | | | |']
+    for arm, (_, _, what) in arms.items():
+        if arm not in probe:
+            continue
+        values = [r['dense_probe_miou'] for r in probe[arm]]
+        curves = [r['curve'] for r in pretrain.get(arm, []) if r.get('complete', True)]
+        keys = ('loss_mim', 'acc_token', 'acc_match') if arm != 'mae' else ('loss', )
+        pretext = [fmt([tail_mean(c, k) for c in curves], 100 if k.startswith('acc') else 1)
+                   for k in keys] + ['-'] * (3 - len(keys))
+        lines.append(f'| `{arm}` | {what} | {fmt(values)} | {verdict(values, random_probe)} | '
+                     f'{"" if arm == "splitmask" else verdict(values, reference)} | '
+                     + ' | '.join(pretext) + ' |')
+    return lines + ['', 'loss_mim, acc_token, acc_match: mean of the last 5 logged values '
+                    '(each one batch); for `mae` the column holds its pixel loss.']
+
+
+def budget_table(pretrain, arms):
+    """The ProbeHook's mIoU at the same update in every arm, finished runs or not."""
+    curves = {arm: [r['curve'] for r in runs] for arm, runs in pretrain.items()}
+    steps = sorted({r['step'] for cs in curves.values() for c in cs for r in c
+                    if 'probe/dense_miou' in r})
+    if not steps:
+        return []
+    lines = ['### Dense probe during pre-training, at equal updates (`ProbeHook`: 100 train / '
+             '100 val scenes)', '', '| arm | ' + ' | '.join(map(str, steps)) +
+             ' | vs `splitmask` at the last update both reached |',
+             '|---|' + '---|' * (len(steps) + 1)]
+    for arm in [a for a in arms if a in curves]:
+        cells = [fmt(probe_at(curves[arm], s)) for s in steps]
+        shared = [s for s in steps if len(probe_at(curves[arm], s)) > 1
+                  and len(probe_at(curves.get('splitmask', []), s)) > 1]
+        vs = '' if arm == 'splitmask' or not shared else (
+            f'{shared[-1]}: ' + verdict(probe_at(curves[arm], shared[-1]),
+                                        probe_at(curves['splitmask'], shared[-1])))
+        unfinished = sum(not r.get('complete', True) for r in pretrain[arm])
+        lines.append(f'| `{arm}`' + (f' ({unfinished} cut short)' if unfinished else '') +
+                     ' | ' + ' | '.join(cells) + f' | {vs} |')
+    return lines
 
 
 def tables(results, arms):
     probe, pretrain = load(osp.join(results, 'probe')), load(osp.join(results, 'pretrain'))
     finetune = load(osp.join(results, 'finetune'))
-    random_probe = [r['dense_probe_miou'] for r in probe.get('random', [])]
-    lines = ['### Dense linear probe (frozen last block, 200 train / 200 val scenes)', '',
-             '| arm | what it tests | probe mIoU | vs random init | vs `splitmask` | '
-             'loss_mim | acc_token | acc_match |', '|---|---|---|---|---|---|---|---|',
-             f'| random init | no pre-training | {fmt(random_probe)} | | | | | |']
-    reference = [r['dense_probe_miou'] for r in probe.get('splitmask', [])]
-    for arm, (_, _, what) in arms.items():
-        if arm not in probe:
-            continue
-        values = [r['dense_probe_miou'] for r in probe[arm]]
-        curves = [r['curve'] for r in pretrain.get(arm, [])]
-        pretext = [fmt([last(c, k) for c in curves], 100 if k.startswith('acc') else 1)
-                   for k in ('loss_mim', 'acc_token', 'acc_match')]
-        if arm == 'mae':
-            pretext = [fmt([last(c, 'loss') for c in curves]) + ' (pixel L2)', '-', '-']
-        lines.append(f'| `{arm}` | {what} | {fmt(values)} | {verdict(values, random_probe)} | '
-                     f'{"" if arm == "splitmask" else verdict(values, reference)} | '
-                     + ' | '.join(pretext) + ' |')
-    lines += ['', '### UperNet fine-tuning (mIoU on the 200 val scenes, equal budget)', '',
-              '| init | layer decay | mIoU | vs random init (same decay) |', '|---|---|---|---|']
+    lines = final_probe_table(probe, pretrain, arms) + [''] + budget_table(pretrain, arms)
+    if finetune:
+        lines += ['', '### UperNet fine-tuning (mIoU on the 200 val scenes, equal budget)', '',
+                  '| init | layer decay | mIoU | vs random init (same decay) |',
+                  '|---|---|---|---|']
     for key in sorted(finetune, key=lambda k: (k.split('_ld')[1], not k.startswith('random_'), k)):
         arm, decay = key.rsplit('_ld', 1)
         values = [r['miou'] for r in finetune[key]]
@@ -87,7 +125,8 @@ def plot(pretrain, out):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     keys = ['probe/dense_miou', 'loss_mim', 'acc_token', 'acc_match']
-    fig, axes = plt.subplots(1, len(keys), figsize=(4.6 * len(keys), 3.6))
+    colours = dict(zip(sorted(pretrain), plt.get_cmap('tab20').colors))  # one per arm
+    fig, axes = plt.subplots(1, len(keys), figsize=(4.6 * len(keys), 3.8))
     for ax, key in zip(axes, keys):
         for arm, runs in sorted(pretrain.items()):
             by_step = {}
@@ -98,27 +137,31 @@ def plot(pretrain, out):
             if by_step:
                 steps = sorted(by_step)
                 ax.plot(steps, [statistics.fmean(by_step[s]) for s in steps], label=arm,
-                        marker='o' if key.startswith('probe') else None, markersize=3)
-        ax.set_title(key + (' (mean over seeds)'))
+                        color=colours[arm], marker='o' if key.startswith('probe') else None,
+                        markersize=3)
+        ax.set_title(key + ' (mean over seeds)')
         ax.set_xlabel('update')
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=6)
-    fig.tight_layout()
+    handles = [plt.Line2D([], [], color=c, label=a) for a, c in colours.items()]
+    fig.legend(handles=handles, loc='lower center', ncol=min(len(handles), 7), fontsize=7)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(out, dpi=100)
 
 
-def write_report(results, report, arms):
+def write_report(results, report, arms, tag='main'):
+    """Fill the part of ``report`` marked with ``tag`` (appended if missing)."""
+    begin, end = (m.format(tag=tag) for m in MARKERS)
     lines, pretrain = tables(results, arms)
-    picture = osp.splitext(report)[0] + '_curves.png'
+    picture = osp.splitext(report)[0] + f'_{tag}_curves.png'
     if pretrain:
         plot(pretrain, picture)
         lines += ['', f'![probe and pretext curves]({osp.basename(picture)})']
-    block = '\n'.join([BEGIN, ''] + lines + ['', END])
-    text = open(report).read() if osp.isfile(report) else f'# Small-scale study\n\n{BEGIN}\n{END}\n'
-    if BEGIN not in text or END not in text:
-        text += f'\n{BEGIN}\n{END}\n'
-    head, rest = text.split(BEGIN, 1)
-    text = head + block + rest.split(END, 1)[1]
+    block = '\n'.join([begin, ''] + lines + ['', end])
+    text = open(report).read() if osp.isfile(report) else '# Small-scale study\n'
+    if begin not in text or end not in text:
+        text += f'\n{begin}\n{end}\n'
+    head, rest = text.split(begin, 1)
+    text = head + block + rest.split(end, 1)[1]
     with open(report, 'w') as f:
         f.write(text)
     print('\n'.join(lines))

@@ -19,7 +19,8 @@ class ProbeHook(Hook):
         custom_hooks = [..., dict(type='ProbeHook', seg_root='data/demo', interval=100)]
 
     Args:
-        seg_root: folder segmentation dataset (images/{train,val}, seg/{train,val}).
+        seg_root: folder segmentation dataset (images/{train,val}, seg/{train,val});
+            where it has none, the hook warns once and stays off.
         interval: iterations between probes.
         max_train / max_val: images used from each split (bounds the cost).
         block: the encoder block probed (-1: the last, after the final norm).
@@ -28,13 +29,24 @@ class ProbeHook(Hook):
     priority = 'LOW'
 
     def __init__(self, seg_root, interval=100, max_train=100, max_val=50, block=-1, seed=0):
-        self.train = read_seg_split(seg_root, 'train')[:max_train]
-        self.val = read_seg_split(seg_root, 'val')[:max_val]
+        try:
+            self.train = read_seg_split(seg_root, 'train')[:max_train]
+            self.val = read_seg_split(seg_root, 'val')[:max_val]
+        except FileNotFoundError as err:  # optional diagnostics: say so, train on
+            self.train = self.val = None
+            self.missing = str(err)
         self.interval = interval
         self.block = block
         self.seed = seed
 
+    def before_train(self, runner):
+        if self.train is None:
+            runner.logger.warning(f'ProbeHook is off: {self.missing}. Point custom_hooks\' '
+                                  f'ProbeHook seg_root at labelled scenes, or remove the hook.')
+
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if self.train is None:
+            return
         if self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner):
             self.probe(runner)
 
@@ -43,9 +55,9 @@ class ProbeHook(Hook):
             return
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
         # normalise the probe images as the model's data preprocessor does
-        preprocessor = model.data_preprocessor
-        mean = preprocessor.mean.flatten().tolist() if hasattr(preprocessor, 'mean') else DEFAULT_MEAN
-        std = preprocessor.std.flatten().tolist() if hasattr(preprocessor, 'std') else DEFAULT_STD
+        pre = model.data_preprocessor
+        mean = pre.mean.flatten().tolist() if hasattr(pre, 'mean') else DEFAULT_MEAN
+        std = pre.std.flatten().tolist() if hasattr(pre, 'std') else DEFAULT_STD
         scores = dense_probe(model.backbone, self.train, self.val, mean, std, block=self.block,
                              patch_size=encoder_patch_size(model.backbone), seed=self.seed)
         step = runner.iter + 1

@@ -169,10 +169,10 @@ def dense_probe(encoder, train_pairs, val_pairs, mean, std, num_classes=None, bl
 
     train = list(features_and_labels(train_pairs))
     if num_classes is None:
-        num_classes = int(max(l[l != IGNORE_INDEX].max(initial=0) for _, l in train)) + 1
+        num_classes = int(max(lab[lab != IGNORE_INDEX].max(initial=0) for _, lab in train)) + 1
     x = torch.cat([f.flatten(0, 1) for f, _ in train])
-    shares = torch.cat([patch_label_shares(l, f.shape[:2], num_classes).flatten(0, 1)
-                        for f, l in train])
+    shares = torch.cat([patch_label_shares(lab, f.shape[:2], num_classes).flatten(0, 1)
+                        for f, lab in train])
     keep = shares.sum(1) > 0  # patches with no labelled pixel teach nothing
     predict = fit_linear(x[keep], shares[keep], num_classes, seed)
 

@@ -67,7 +67,8 @@ class SplitMaskHead(BaseModule):
             descriptors = self.projector(descriptors)
         x_a, x_b = descriptors.chunk(2)
         loss_match, acc_match = symmetric_info_nce(x_a, x_b, self.temperature, self.normalize)
-        return dict(loss_mim=self.mim_loss_weight * loss_mim, loss_match=self.match_loss_weight * loss_match,
+        return dict(loss_mim=self.mim_loss_weight * loss_mim,
+                    loss_match=self.match_loss_weight * loss_match,
                     acc_token=acc_token, acc_match=acc_match.detach())
 
 

@@ -20,3 +20,10 @@ train_dataloader = dict(
     ]))
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 default_hooks = dict(logger=dict(interval=1))
+# the demo's hooks without its dense probe of data/demo (tests train on other scenes)
+custom_hooks = [
+    dict(type='NonFiniteLossHook', max_consecutive=10),
+    dict(type='ExactResumeHook'),
+    dict(type='GlobalMeanLogHook'),
+    dict(type='SkippedImagesHook', interval=50),
+]
