@@ -18,7 +18,7 @@ def run_tool(*args, timeout=600, env=None, check=True):
     cmd = list(args)
     if cmd[0].endswith('.py'):
         cmd = [sys.executable, *cmd]
-    full_env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1', **(env or {}))
+    full_env = {**os.environ, 'PYTHONPATH': ROOT, 'OMP_NUM_THREADS': '1', **(env or {})}
     proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
     output = proc.stdout + proc.stderr

@@ -167,3 +167,11 @@ def test_probe_hook_without_labelled_scenes_warns_and_stays_off(tmp_path):
     assert 'ProbeHook is off' in message and str(tmp_path / 'nothing') in message
     hook.after_train_iter(runner, 0)  # no probe, no error
     runner.visualizer.add_scalars.assert_not_called()
+
+
+def test_demo_probe_step_reads_the_json_line_and_caches_it(scenes, tmp_path):
+    import demo
+    out = str(tmp_path / 'probe_random.json')
+    miou = demo.probe(scenes, None, out)  # random init of the demo encoder
+    assert 0 <= miou <= 100 and json.load(open(out))['dense_probe_miou'] == miou
+    assert demo.probe('no/such/data', None, out) == miou  # cached: not run again

@@ -110,7 +110,8 @@ def test_ranks_draw_different_drop_path_masks_and_resume_exactly(scenes, tmp_pat
         run_tool('tools/dist_train.sh', 'tests/configs/splitmask_tiny_rank_masks.py', '2',
                  '--work-dir', str(work), *extra, *options(
                      scenes, f'train_cfg.max_epochs={epochs}', 'train_dataloader.batch_size=8',
-                     f'custom_hooks.4.out_dir={work}/masks'), env={'PORT': '29651'})
+                     f'custom_hooks.4.out_dir={work}/masks'),
+                 env={'PORT': '29651', 'PYTHONPATH': f'{ROOT}:{ROOT}/tests'})
 
     def masks(work, rank):
         with open(work / 'masks' / f'rank{rank}.json') as f:

@@ -176,7 +176,7 @@ def summarise(args, arm, seed):
     curve = read_scalars(osp.join(ROOT, work_dir))
     save_json(osp.join(ROOT, args.work_dir, 'results', 'pretrain', f'{arm}_seed{seed}.json'),
               dict(arm=arm, seed=seed, checkpoint=ckpt, max_iters=max_iters_of(options),
-                   complete=any(r.get('iter') == max_iters_of(options) for r in curve),
+                   complete=any(r.get('step') == max_iters_of(options) for r in curve),
                    curve=curve))
 
 
