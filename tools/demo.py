@@ -23,7 +23,8 @@ DET = 'configs/mask_rcnn/mask-rcnn_vit-tiny-p16-fpn_1xb4-24e_demo.py'
 SEG = 'configs/upernet/upernet_vit-tiny-p16_1xb4-2k_demo.py'
 STUDY_LINE = ('At this budget (300 updates, 160 scenes where colour gives the class away) the '
               'demo does not show pre-training beating random init; the controlled study '
-              '(shape-only scenes, 3 seeds) does: docs/small_scale_study.md.')
+              'does on the frozen probe (shape-only scenes, 3 seeds), not yet in '
+              'fine-tuning: docs/small_scale_study.md.')
 
 
 def parse_args():
