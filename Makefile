@@ -16,8 +16,10 @@ $(STAMP): requirements.txt tools/install.sh pyproject.toml
 demo: install
 	$(VENV)/bin/python tools/demo.py
 
+# Two workers, one test file each at a time: a file's trained fixtures are built once,
+# and the files' fixed torchrun ports never meet.
 test: install
-	$(VENV)/bin/python -m pytest -q tests
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile tests
 
 clean:
 	rm -rf $(VENV) work_dirs/*/ .pytest_cache

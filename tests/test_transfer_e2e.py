@@ -5,6 +5,8 @@ import os
 import os.path as osp
 import pickle
 
+import cv2
+
 import pytest
 from conftest import data_options, run_tool
 
@@ -59,13 +61,33 @@ def test_dist_and_slurm_test_two_processes_same_coco_metrics(scenes, trained_det
     assert metrics[0] == metrics[1] == metrics[2]
 
 
-def test_upernet_trains_and_evaluates(scenes, tmp_path):
-    _, log = run_tool('tools/train.py', SEG, '--work-dir', str(tmp_path), '--cfg-options',
+@pytest.fixture(scope='module')
+def trained_seg(scenes, tmp_path_factory):
+    work = tmp_path_factory.mktemp('seg')
+    _, log = run_tool('tools/train.py', SEG, '--work-dir', str(work), '--cfg-options',
                       *data_options(scenes, 'seg'), 'train_cfg.max_iters=4',
                       'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4')
+    return log, osp.join(work, 'iter_4.pth')
+
+
+def test_upernet_trains_and_evaluates(scenes, trained_seg, tmp_path):
+    log, ckpt = trained_seg
     assert 'mIoU' in log
-    ckpt = osp.join(tmp_path, 'iter_4.pth')
     _, log = run_tool('tools/test.py', SEG, ckpt, '--work-dir', str(tmp_path),
                       '--show-dir', 'vis', '--cfg-options', *data_options(scenes, 'seg'))
     assert 'mIoU' in log
     assert len(glob.glob(osp.join(tmp_path, 'vis', '**', '*.png'), recursive=True)) == 6
+
+
+def test_toolbox_inferencers_on_images_without_labels(scenes, trained_det, trained_seg):
+    """mmdet's DetInferencer and mmseg's MMSegInferencer on our configs and checkpoints
+    (the label checks of the test pipeline must not run where no label map is read)."""
+    from mmdet.apis import DetInferencer
+    from mmseg.apis import MMSegInferencer
+    image = sorted(glob.glob(osp.join(scenes, 'images', 'val', '*.jpg')))[0]
+    det = DetInferencer(model=DET, weights=trained_det[1], device='cpu', show_progress=False)
+    found = det(image, return_datasamples=True)['predictions'][0]
+    assert found.pred_instances.bboxes.shape[1] == 4
+    seg = MMSegInferencer(model=SEG, weights=trained_seg[1], device='cpu')
+    pred = seg(image, return_datasamples=True).pred_sem_seg.data
+    assert pred.shape[-2:] == cv2.imread(image).shape[:2]

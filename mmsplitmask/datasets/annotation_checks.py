@@ -118,6 +118,8 @@ class CheckSegLabels(BaseTransform):
         self.warned = set()
 
     def transform(self, results):
+        if 'gt_seg_map' not in results:  # inference: MMSegInferencer drops LoadAnnotations
+            return results
         seg = results['gt_seg_map']
         bad = (seg >= self.num_classes) & (seg != self.ignore_index)
         if bad.any():
