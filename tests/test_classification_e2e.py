@@ -1,9 +1,10 @@
 """Classification fine-tuning (Table 9 recipe, folder + list-file data) end to end."""
 import os
+import os.path as osp
 
 import cv2
 import numpy as np
-from conftest import run_tool
+from conftest import ROOT, run_tool
 
 from mmsplitmask.datasets.synthetic import CLASSES, make_scene
 
@@ -44,3 +45,14 @@ def test_finetune_and_test_classifier(tmp_path):
                       str(tmp_path / 'work' / 'epoch_1.pth'), '--work-dir',
                       str(tmp_path / 'work'), *options)
     assert 'accuracy/top1' in log
+
+    # mmpretrain's own inference API on our config and checkpoint; unlike mmdet's and
+    # mmseg's it does not set its registry scope, which another test may have left.
+    from mmengine.registry import DefaultScope
+    from mmpretrain.apis import ImageClassificationInferencer
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        inferencer = ImageClassificationInferencer(
+            osp.join(ROOT, 'tests/configs/cls_tiny.py'), device='cpu',
+            pretrained=str(tmp_path / 'work' / 'epoch_1.pth'))
+        result = inferencer(str(next(data.glob('*/*.jpg'))))[0]
+    assert 0 <= result['pred_label'] < len(CLASSES) and len(result['pred_scores']) == len(CLASSES)

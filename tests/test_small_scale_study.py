@@ -13,7 +13,8 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
     args = ['tools/small_scale_study.py', '--data', str(tmp_path / 'data'), '--work-dir',
             str(tmp_path / 'study'), '--arms', 'splitmask', '--seeds', '0',
             '--num-pool', '4', '--num-labelled', '4', '--pretrain-iters', '2',
-            '--seg-iters', '2', '--finetune', 'random:0.9', 'splitmask:0.9:3e-4',
+            '--seg-iters', '2',
+            '--finetune', 'random:0.9', 'splitmask:0.9:3e-4', 'random:0.9:frozen',
             '--report', str(tmp_path / 'report.md'), '--report-tag', 'toy']
     run_tool(*args, timeout=900)
     results = tmp_path / 'study' / 'results'
@@ -22,12 +23,14 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
         assert 0 <= probe['dense_probe_miou'] <= 100 and probe['arm'] == arm
     assert osp.isfile(results / 'finetune' / 'random_ld0.9_seed0.json')
     tuned = json.loads((results / 'finetune' / 'splitmask_ld0.9_lr0.0003_seed0.json').read_text())
-    assert tuned['lr'] == 3e-4
+    assert tuned['lr'] == 3e-4 and not tuned['frozen']
+    frozen = json.loads((results / 'finetune' / 'random_ld0.9_frozen_seed0.json').read_text())
+    assert frozen['frozen']
     summary = json.loads((results / 'pretrain' / 'splitmask_seed0.json').read_text())
     assert summary['complete'] and any('probe/dense_miou' in r for r in summary['curve'])
     report = (tmp_path / 'report.md').read_text()
     for row in ('| random init | no pre-training |', '| `splitmask` | the study recipe |',
-                '| splitmask | 0.9 | 0.0003 |', '<!-- study:toy:end -->'):
+                '| splitmask | fine-tuned | 0.9 | 0.0003 |', '<!-- study:toy:end -->'):
         assert row in report, row
     assert osp.isfile(tmp_path / 'report_toy_curves.png')
 
@@ -36,7 +39,7 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
 
 
 def test_report_calls_a_difference_only_beyond_two_pooled_std():
-    assert fmt([1.0, 2.0, 3.0]) == '2.0 ± 1.0 (n=3)'
+    assert fmt([1.0, 2.0, 3.0]) == '2.0 ± 1.0 (n=3)' and fmt([2.0]) == '2.0 (n=1)'
     assert verdict([10.0, 10.2, 9.8], [5.0, 5.2, 4.8]).startswith('better (+5.0')
     assert verdict([5.1, 5.3, 4.9], [5.0, 5.2, 4.8]).startswith('same')
     assert verdict([1.0, 1.2, 0.8], [5.0, 5.2, 4.8]).startswith('worse')
@@ -44,14 +47,19 @@ def test_report_calls_a_difference_only_beyond_two_pooled_std():
 
 
 def test_finetune_rows_compare_with_random_init_at_the_same_lr():
-    def runs(arm, lr, values):
-        return [dict(arm=arm, layer_decay=0.9, lr=lr, miou=v) for v in values]
+    def runs(arm, lr, values, frozen=False):
+        return [dict(arm=arm, layer_decay=0.9, lr=lr, frozen=frozen, miou=v) for v in values]
     rows = finetune_table({'a': runs('random', 1e-3, [32.0, 32.1, 31.9]),
                            'b': runs('splitmask', 1e-3, [30.0, 30.2, 29.8]),
                            'c': runs('random', 3e-4, [28.0, 28.1, 27.9]),
-                           'd': runs('splitmask', 3e-4, [33.0, 33.2, 32.8])})
-    assert rows[5].startswith('| splitmask | 0.9 | 0.001 |') and 'worse (-2.0' in rows[5]
-    assert rows[7].startswith('| splitmask | 0.9 | 0.0003 |') and 'better (+5.0' in rows[7]
-    best = rows[rows.index('| init | layer decay | best lr | mIoU | vs random init at its best lr |'):]
+                           'd': runs('splitmask', 3e-4, [33.0, 33.2, 32.8]),
+                           'e': runs('random', 1e-3, [20.0, 20.1, 19.9], frozen=True),
+                           'f': runs('splitmask', 1e-3, [25.0, 25.2, 24.8], frozen=True)})
+    for row, start, diff in ((5, '| splitmask | fine-tuned | 0.9 | 0.001 |', 'worse (-2.0'),
+                             (7, '| splitmask | fine-tuned | 0.9 | 0.0003 |', 'better (+5.0'),
+                             (9, '| splitmask | frozen | 0.9 | 0.001 |', 'better (+5.0')):
+        assert rows[row].startswith(start) and diff in rows[row], rows[row]
+    best = rows[rows.index(
+        '| init | layer decay | best lr | mIoU | vs random init at its best lr |'):]
     assert best[2].startswith('| random | 0.9 | 0.001 |')
     assert best[3].startswith('| splitmask | 0.9 | 0.0003 |') and 'better (+1.0' in best[3]

@@ -3,9 +3,9 @@
     python tools/small_scale_study.py            (all steps; finished ones are skipped)
     python tools/small_scale_study.py --jobs 8   (beside a GPU: 8 runs share it)
 
-A ViT-Tiny, 3,000 updates per arm and seed: ~43 min on 2 CPU cores, ~7 min on an H200
-with 8 jobs (docs/small_scale_study.md), so the full study is a GPU job; --arms,
---seeds and --pretrain-iters cut it down.
+A ViT-Tiny, 3,000 updates per arm and seed: 75-95 min on 2 CPU cores (1.5-1.9 s per
+update), ~7 min on an H200 with 8 jobs (docs/small_scale_study.md), so the full study
+is a GPU job; --arms, --seeds and --pretrain-iters cut it down.
 
 Steps, each resumable (a finished run is skipped, a killed one resumes):
   data      shape-only scenes (only the shape tells the class): a labelled set of
@@ -66,10 +66,15 @@ ARMS = {
         'train_dataloader.dataset.data_root=data/study/labelled/images/train'],
         "suspect 5: the paper's protocol, pre-train on the 200 labelled images only"),
 }
-# UperNet fine-tuning: (arm or 'random', layer decay, lr). Decay 0.9 is the study's,
-# 0.75 the demo's; lr 1e-3 was tuned for random init (docs/demo_experiments.md).
-FINETUNE = [('random', 0.9, 1e-3), ('splitmask', 0.9, 1e-3), ('mae', 0.9, 1e-3),
-            ('beit', 0.9, 1e-3), ('random', 0.75, 1e-3), ('splitmask', 0.75, 1e-3)]
+# UperNet fine-tuning: (arm or a RANDOM_INITS name, layer decay, lr, frozen encoder).
+# Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for random init
+# (docs/demo_experiments.md). Frozen: only the adapter and heads learn, so the rows
+# show what the encoder's features give UperNet without fine-tuning changing them.
+FINETUNE = [('random', 0.9, 1e-3, False), ('splitmask', 0.9, 1e-3, False),
+            ('mae', 0.9, 1e-3, False), ('beit', 0.9, 1e-3, False),
+            ('random', 0.9, 1e-3, True), ('splitmask', 0.9, 1e-3, True),
+            ('mae', 0.9, 1e-3, True),
+            ('random', 0.75, 1e-3, False), ('splitmask', 0.75, 1e-3, False)]
 FINETUNE_LR = 1e-3
 # Random-init encoders to fine-tune from besides the plain one: with the pre-trained
 # encoders' layer scale 0.1, which the plain random init does not have.
@@ -94,9 +99,11 @@ def parse_args(argv=None):
                         help="every arm's updates instead of its own (warm-up 10%%)")
     parser.add_argument('--seg-iters', type=int, default=SEG_ITERS)
     parser.add_argument('--finetune', nargs='+',
-                        default=[f'{a}:{d}:{lr:g}' for a, d, lr in FINETUNE],
-                        help=f'ARM:LAYER_DECAY[:LR] fine-tunings to run (default: FINETUNE; '
-                             f'LR {FINETUNE_LR:g} when left out)')
+                        default=[f'{a}:{d}:{lr:g}' + (':frozen' if f else '')
+                                 for a, d, lr, f in FINETUNE],
+                        help=f'ARM:LAYER_DECAY[:LR][:frozen] fine-tunings to run (default: '
+                             f'FINETUNE; LR {FINETUNE_LR:g} when left out; frozen: the '
+                             'encoder stays as initialised, only adapter and heads learn)')
     parser.add_argument('--report', default='docs/small_scale_study.md')
     parser.add_argument('--report-tag', default='main',
                         help='which generated part of the report these results fill')
@@ -106,13 +113,16 @@ def parse_args(argv=None):
 
 
 def parse_finetune(spec):
-    arm, decay, *lr = spec.split(':')
-    return arm, float(decay), float(lr[0]) if lr else FINETUNE_LR
+    """'ARM:DECAY[:LR][:frozen]' -> (arm, decay, lr, frozen encoder)."""
+    arm, decay, *rest = spec.split(':')
+    lr = float(rest[0]) if rest and rest[0] != 'frozen' else FINETUNE_LR
+    return arm, float(decay), lr, 'frozen' in rest
 
 
-def finetune_name(arm, decay, lr, seed):
+def finetune_name(arm, decay, lr, frozen, seed):
     """Result name; the lr appears only where it is not the default (older results)."""
-    return f'{arm}_ld{decay}' + ('' if lr == FINETUNE_LR else f'_lr{lr:g}') + f'_seed{seed}'
+    return (f'{arm}_ld{decay}' + ('' if lr == FINETUNE_LR else f'_lr{lr:g}') +
+            ('_frozen' if frozen else '') + f'_seed{seed}')
 
 
 def run(args, log=None):
@@ -229,8 +239,8 @@ def backbone_options(options):
     return ['--cfg-options', *keep] if keep else []
 
 
-def finetune_one(args, arm, decay, lr, seed):
-    name = finetune_name(arm, decay, lr, seed)
+def finetune_one(args, arm, decay, lr, frozen, seed):
+    name = finetune_name(arm, decay, lr, frozen, seed)
     out = osp.join(ROOT, args.work_dir, 'results', 'finetune', f'{name}.json')
     if osp.isfile(out):
         return
@@ -243,6 +253,8 @@ def finetune_one(args, arm, decay, lr, seed):
         f'param_scheduler.1.end={n}',
         f'default_hooks.checkpoint.interval={n}', f'optim_wrapper.optimizer.lr={lr:g}',
         f'optim_wrapper.paramwise_cfg.layer_decay_rate={decay}']
+    if frozen:  # only the pyramid adapter and the heads learn
+        options.append('model.backbone.frozen=True')
     if arm in RANDOM_INITS:
         options += RANDOM_INITS[arm]
     else:
@@ -266,7 +278,8 @@ def finetune_one(args, arm, decay, lr, seed):
              '--cfg-options', *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
     records = read_scalars(osp.join(ROOT, work_dir))
     final = next(r for r in reversed(records) if 'mIoU' in r)
-    save_json(out, dict(arm=arm, layer_decay=decay, lr=lr, seed=seed, miou=final['mIoU'],
+    save_json(out, dict(arm=arm, layer_decay=decay, lr=lr, frozen=frozen, seed=seed,
+                        miou=final['mIoU'],
                         acc=final.get('aAcc')))
 
 
@@ -279,9 +292,9 @@ def chain(args, arm, seed):
         if 'probe' in args.steps:
             probe_one(args, arm, seed)
         if 'finetune' in args.steps:
-            for name, decay, lr in args.finetune:
+            for name, decay, lr, frozen in args.finetune:
                 if name == arm or (arm == 'random' and name in RANDOM_INITS):
-                    finetune_one(args, name, decay, lr, seed)
+                    finetune_one(args, name, decay, lr, frozen, seed)
     return task
 
 

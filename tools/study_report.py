@@ -31,7 +31,9 @@ def mean_std(values):
 
 def fmt(values, scale=1.0):
     mean, std, n = mean_std([None if v is None else v * scale for v in values])
-    return '-' if mean is None else f'{mean:.1f} ± {std:.1f} (n={n})'
+    if mean is None:
+        return '-'
+    return f'{mean:.1f} (n=1)' if n == 1 else f'{mean:.1f} ± {std:.1f} (n={n})'
 
 
 def verdict(values, reference):
@@ -104,34 +106,33 @@ def budget_table(pretrain, arms):
 
 
 def finetune_table(finetune):
-    """One row per (init, layer decay, lr), compared with random init at the same
-    decay and lr; results written before the lr was recorded used 1e-3."""
+    """One row per (init, layer decay, lr, frozen or not), compared with random init
+    fine-tuned the same way; results written before lr was recorded used 1e-3."""
     groups = {}
     for records in finetune.values():
         for r in records:
-            key = (r['arm'], r['layer_decay'], r.get('lr', 1e-3))
+            key = (r['arm'], r['layer_decay'], r.get('lr', 1e-3), r.get('frozen', False))
             groups.setdefault(key, []).append(r['miou'])
     lines = ['### UperNet fine-tuning (mIoU on the 200 val scenes, equal budget)', '',
-             '| init | layer decay | lr | mIoU | vs random init (same decay and lr) |',
-             '|---|---|---|---|---|']
-    for (arm, decay, lr), values in sorted(
-            groups.items(), key=lambda kv: (-kv[0][1], -kv[0][2], kv[0][0] != 'random',
-                                            kv[0][0])):
-        ref = groups.get(('random', decay, lr), [])
-        lines.append(f'| {arm} | {decay} | {lr:g} | {fmt(values)} | '
-                     f'{"" if arm == "random" else verdict(values, ref)} |')
+             '| init | encoder | layer decay | lr | mIoU | vs random init (same recipe) |',
+             '|---|---|---|---|---|---|']
+    order = lambda kv: (kv[0][3], -kv[0][1], -kv[0][2], kv[0][0] != 'random', kv[0][0])
+    for (arm, decay, lr, frozen), values in sorted(groups.items(), key=order):
+        ref = groups.get(('random', decay, lr, frozen), [])
+        lines.append(f'| {arm} | {"frozen" if frozen else "fine-tuned"} | {decay} | {lr:g} | '
+                     f'{fmt(values)} | {"" if arm == "random" else verdict(values, ref)} |')
     return lines + best_lr_rows(groups)
 
 
 def best_lr_rows(groups):
-    """Each init at its own best lr (by mean val mIoU), where more than one lr ran:
-    a recipe tuned for random init is not the pre-trained encoder's."""
+    """Each fine-tuned init at its best lr (by mean val mIoU), where more than one lr
+    ran: a recipe tuned for random init is not the pre-trained encoder's."""
     best = {}
-    for (arm, decay, lr), values in groups.items():
+    for (arm, decay, lr, frozen), values in groups.items():
         mean = mean_std(values)[0]
-        if (arm, decay) not in best or mean > best[arm, decay][1]:
+        if not frozen and ((arm, decay) not in best or mean > best[arm, decay][1]):
             best[arm, decay] = (lr, mean, values)
-    if len({lr for _, _, lr in groups}) < 2:
+    if len({lr for _, _, lr, frozen in groups if not frozen}) < 2:
         return []
     lines = ['', 'Each init at its best lr of those run (chosen on the same val scenes, '
              'for every init alike):', '',
