@@ -121,28 +121,6 @@ def finetune_table(finetune):
         ref = groups.get(('random', decay, lr, frozen), [])
         lines.append(f'| {arm} | {"frozen" if frozen else "fine-tuned"} | {decay} | {lr:g} | '
                      f'{fmt(values)} | {"" if arm == "random" else verdict(values, ref)} |')
-    return lines + best_lr_rows(groups)
-
-
-def best_lr_rows(groups):
-    """Each fine-tuned init at its best lr (by mean val mIoU), where more than one lr
-    ran: a recipe tuned for random init is not the pre-trained encoder's."""
-    best = {}
-    for (arm, decay, lr, frozen), values in groups.items():
-        mean = mean_std(values)[0]
-        if not frozen and ((arm, decay) not in best or mean > best[arm, decay][1]):
-            best[arm, decay] = (lr, mean, values)
-    if len({lr for _, _, lr, frozen in groups if not frozen}) < 2:
-        return []
-    lines = ['', 'Each init at its best lr of those run (chosen on the same val scenes, '
-             'for every init alike):', '',
-             '| init | layer decay | best lr | mIoU | vs random init at its best lr |',
-             '|---|---|---|---|---|']
-    for (arm, decay), (lr, _, values) in sorted(best.items(), key=lambda kv: (
-            -kv[0][1], kv[0][0] != 'random', kv[0][0])):
-        ref = best.get(('random', decay), (None, None, []))[2]
-        lines.append(f'| {arm} | {decay} | {lr:g} | {fmt(values)} | '
-                     f'{"" if arm == "random" else verdict(values, ref)} |')
     return lines
 
 
