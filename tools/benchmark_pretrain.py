@@ -66,15 +66,24 @@ def block_flops(tokens, dims):
     return 24 * tokens * dims**2 + 4 * tokens**2 * dims
 
 
-def flops_per_image(algo, dims, layers):
+def forward_flops(algo, dims, layers):
+    """Forward matmul FLOPs per image: (model, tokenizer). tools/analysis_tools/
+    get_flops.py counts the same forward (tests/test_get_flops.py checks it)."""
     n = (IMG // PATCH)**2
     patch_embed = 2 * n * 3 * PATCH * PATCH * dims
-    tokenizer = 2 * n * 3 * 8 * 8 * VOCAB  # forward only
+    tokenizer = 2 * n * 3 * 8 * 8 * VOCAB
     if algo == 'beit':
         forward = patch_embed + layers * block_flops(n + 1, dims) + 2 * BEIT_MASKED * dims * VOCAB
     else:  # two encoder passes on n/2 (+ class token), decoder on full length, head on all
         forward = (patch_embed + 2 * layers * block_flops(n // 2 + 1, dims) +
                    2 * 2 * block_flops(n + 1, dims) + 2 * n * dims * VOCAB)
+    return forward, tokenizer
+
+
+def flops_per_image(algo, dims, layers):
+    """A training step's FLOPs per image: backward twice the forward; the tokenizer
+    runs forward only."""
+    forward, tokenizer = forward_flops(algo, dims, layers)
     return 3 * forward + tokenizer
 
 
