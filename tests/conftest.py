@@ -13,13 +13,14 @@ import demo  # noqa: E402
 from analyze_logs import read_run  # noqa: E402
 
 
-def run_tool(*args, timeout=600, env=None, check=True):
-    """Run ``python tools/...`` (or a shell script) from the repo root; return output."""
+def run_tool(*args, timeout=600, env=None, check=True, cwd=ROOT):
+    """Run ``python tools/...`` (or a shell script) from the repo root (or ``cwd``);
+    return output."""
     cmd = list(args)
     if cmd[0].endswith('.py'):
         cmd = [sys.executable, *cmd]
     full_env = {**os.environ, 'PYTHONPATH': ROOT, 'OMP_NUM_THREADS': '1', **(env or {})}
-    proc = subprocess.run(cmd, cwd=ROOT, env=full_env, capture_output=True, text=True,
+    proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True,
                           timeout=timeout)
     output = proc.stdout + proc.stderr
     if check and proc.returncode != 0:

@@ -56,3 +56,34 @@ def test_pretrain_warmup_is_sized_by_updates(path):
     assert warmup.type == 'LinearLR' and cosine.begin == warmup.end
     total = per_epoch * cfg.train_cfg.max_epochs
     assert abs(warmup.end * per_epoch - min(6250, total / 30)) <= per_epoch
+
+
+PRETRAIN = [p for p in CONFIGS if osp.basename(osp.dirname(p)) in ('splitmask', 'study')]
+
+
+@pytest.mark.parametrize('path', PRETRAIN, ids=lambda p: osp.relpath(p, ROOT))
+def test_pretrain_config_reads_one_image_for_feature_extraction(path):
+    """What mmpretrain's FeatureExtractor needs of a pre-training config: the pipeline it
+    builds from test_dataloader gives the whole image at the pre-training crop size,
+    and the model's data preprocessor turns a batch of such images into one normalised
+    (B, 3, H, W) tensor. mmengine's Runner takes test_dataloader only with test_cfg and
+    test_evaluator (else tools/train.py would refuse the config)."""
+    import numpy as np
+    import torch
+    from mmengine.dataset import default_collate
+    from mmpretrain.apis import FeatureExtractor
+    from mmpretrain.registry import MODELS
+
+    cfg = Config.fromfile(path)
+    assert all(cfg.get(k) is not None for k in ('test_dataloader', 'test_cfg', 'test_evaluator'))
+    init_default_scope('mmpretrain')
+    pipeline = FeatureExtractor._init_pipeline(None, cfg)  # what FeatureExtractor builds
+    # a non-square BGR image of the mean colour: zero after RGB conversion + normalising
+    mean = cfg.model.data_preprocessor.mean
+    image = np.empty((90, 150, 3), np.uint8)
+    image[:] = np.round(mean[::-1]).astype(np.uint8)
+    data = default_collate([pipeline(dict(img=image, img_shape=(90, 150), ori_shape=(90, 150)))])
+    inputs = MODELS.build(cfg.model.data_preprocessor)(data, False)['inputs']
+    crop = cfg.model.backbone.img_size
+    assert isinstance(inputs, torch.Tensor) and inputs.shape == (1, 3, crop, crop)
+    assert inputs.abs().max() < 0.01

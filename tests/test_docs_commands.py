@@ -1,10 +1,11 @@
-"""Every command in README.md and docs/*.md works.
+"""Every command in README.md and docs/*.md works, and every README python snippet runs.
 
 Training and testing commands on concrete configs are run here, on generated data with
 a few iterations; commands with placeholders (CONFIG, CHECKPOINT, ...) and the other
 tools must name real scripts and flags and be run by some other test or the demo.
 """
 import glob
+import os
 import os.path as osp
 import re
 import shlex
@@ -96,9 +97,12 @@ def test_other_commands_name_real_scripts_flags_and_a_test(doc, command):
     assert users, f'{doc}: {command}: no test or demo step runs {script}'
 
 
-def test_runnable_commands_run(scenes, tmp_path):
-    """Each concrete train/test command, in order, with its data, work dir and budget."""
-    work_dirs = str(tmp_path / 'work_dirs')
+@pytest.fixture(scope='module')
+def ran_commands(scenes, tmp_path_factory):
+    """Each concrete train/test command, in order, with its data, work dir and budget:
+    the work_dirs folder and (script, kind, command, log) of each run."""
+    work_dirs = str(tmp_path_factory.mktemp('docs') / 'work_dirs')
+    runs = []
     for command in RUNNABLE:
         script, args = split_command(command)
         config = args[0]
@@ -124,9 +128,55 @@ def test_runnable_commands_run(scenes, tmp_path):
         if '--work-dir' not in args:
             args = args[:1] + ['--work-dir', f'{work_dirs}/{stem}'] + args[1:]
         _, log = run_tool(script, *args)
+        runs.append((script, kind, command, log))
+    return work_dirs, runs
+
+
+def test_runnable_commands_run(ran_commands):
+    for script, kind, command, log in ran_commands[1]:
         assert {'pretrain': 'loss_mim', 'det': 'coco/segm_mAP', 'seg': 'mIoU'}[kind] in log
         if script == 'tools/train.py' and kind != 'pretrain':
             assert re.search(r'Loaded \d+ tensors into SplitMaskViT from .*my-images', log)
+
+
+SNIPPETS = re.findall(r'```python\n(.*?)```', open(osp.join(ROOT, 'README.md')).read(), re.S)
+
+
+def save_model_as_built(config, checkpoint):
+    """A checkpoint of the config's model as built, in the format tools/train.py writes:
+    for snippets whose config no README command trains (the ViT-B classifiers)."""
+    import torch
+    from mmpretrain.apis import get_model
+    os.makedirs(osp.dirname(checkpoint), exist_ok=True)
+    torch.save({'meta': {}, 'state_dict': get_model(config).state_dict()}, checkpoint)
+
+
+def test_readme_python_snippets_run(ran_commands, scenes, tmp_path):
+    """Each ```python block of README.md as a script in a fresh process (its own folder),
+    on the checkpoints the commands above trained (paths rewritten as for the commands)
+    and a generated scene for any .jpg it names; a ``print(...)  # torch.Size(...)``
+    line must print that size."""
+    work_dirs = ran_commands[0]
+    image = sorted(glob.glob(osp.join(scenes, 'images', 'val', '*.jpg')))[0]
+    assert len(SNIPPETS) >= 4
+    for i, block in enumerate(SNIPPETS):
+        code = re.sub(r"'configs/", f"'{ROOT}/configs/", block)
+        code = re.sub(r"'[^']*\.jpg'", repr(image), code)
+        for found in re.finditer(r"'work_dirs/([^/']+)/(?:epoch|iter)_\d+\.pth'", block):
+            if osp.isdir(f'{work_dirs}/{found.group(1)}'):  # trained by a command above
+                checkpoint = f"{work_dirs}/{final_checkpoint(found)[len('work_dirs/'):]}"
+            else:
+                checkpoint = f'{work_dirs}/{found.group(1)}/as_built.pth'
+                config = re.search(r"'(configs/[^']+\.py)'", block).group(1)
+                save_model_as_built(osp.join(ROOT, config), checkpoint)
+            code = code.replace(found.group(0), repr(checkpoint))
+        folder = tmp_path / f'snippet_{i}'
+        folder.mkdir()
+        (folder / 'snippet.py').write_text(code)
+        rc, out = run_tool(str(folder / 'snippet.py'), cwd=folder, check=False)
+        assert rc == 0, f'README snippet failed:\n{block}\n{out[-4000:]}'
+        for size in re.findall(r'print\(.*\)\s+# (torch\.Size\(\[[\d, ]+\]\))', block):
+            assert size in out, f'README snippet did not print {size}:\n{block}\n{out[-2000:]}'
 
 
 def test_docs_config_blocks_are_the_shipped_files():

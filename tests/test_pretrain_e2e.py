@@ -1,10 +1,12 @@
 """SplitMask and BEiT pre-training end to end through tools/train.py."""
+import glob
 import os
 import math
 import os.path as osp
 
+import cv2
 import torch
-from conftest import read_scalars, run_tool
+from conftest import ROOT, read_scalars, run_tool
 
 SPLITMASK = 'tests/configs/splitmask_tiny.py'
 
@@ -13,6 +15,35 @@ def pretrain(work_dir, data_root, epochs, *extra, config=SPLITMASK):
     return run_tool('tools/train.py', config, '--work-dir', str(work_dir), *extra,
                     '--cfg-options', f'train_dataloader.dataset.data_root={data_root}/pretrain',
                     f'train_cfg.max_epochs={epochs}')
+
+
+def check_features(config, checkpoint, scenes, width=64):
+    """mmpretrain's FeatureExtractor and get_model(...).extract_feat on a trained
+    checkpoint and an image file: the encoder's last-block patch tokens of the whole
+    image, resized to the config's 128-px test pipeline, as a (C, 8, 8) map."""
+    from mmengine.dataset import default_collate
+    from mmengine.registry import DefaultScope
+    from mmpretrain.apis import FeatureExtractor, get_model
+
+    image = sorted(glob.glob(osp.join(scenes, 'images', 'val', '*.jpg')))[0]
+    config = osp.join(ROOT, config)
+    # mmpretrain's inferencers use the current registry scope, which another test may
+    # have left at mmdet/mmseg
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        extractor = FeatureExtractor(config, pretrained=str(checkpoint), device='cpu')
+        feats = extractor([image, image], batch_size=2)
+        model = get_model(config, pretrained=str(checkpoint))
+        data = default_collate([extractor.pipeline(dict(img=cv2.imread(image)))])
+    assert len(feats) == 2 and len(feats[0]) == 1 and feats[0][0].shape == (width, 8, 8)
+    torch.testing.assert_close(feats[0][0], feats[1][0])
+    # the checkpoint's weights, not a fresh init
+    state = torch.load(checkpoint, weights_only=True)['state_dict']
+    key = 'backbone.blocks.1.mlp.fc2.weight'
+    torch.testing.assert_close(model.state_dict()[key], state[key])
+    with torch.no_grad():
+        direct = model.extract_feat(model.data_preprocessor(data, False)['inputs'])
+    assert len(direct) == 1 and direct[0].shape == (1, width, 8, 8)
+    torch.testing.assert_close(direct[0][0], feats[0][0])
 
 
 def test_pretraining_learns(scenes, tmp_path):
@@ -26,6 +57,7 @@ def test_pretraining_learns(scenes, tmp_path):
     assert mean['loss_mim'] < 0.75 * math.log(8192)
     assert mean['acc_token'] > 100 / 8192
     assert mean['acc_match'] > 3 / 16
+    check_features(SPLITMASK, tmp_path / 'epoch_60.pth', scenes)
 
 
 def test_resume_loads_mmengine_checkpoint_with_weights_only(scenes, tmp_path):
@@ -42,6 +74,7 @@ def test_beit_baseline_trains(scenes, tmp_path):
     pretrain(tmp_path, scenes, 2, config='tests/configs/beit_tiny.py')
     losses = [r['loss'] for r in read_scalars(tmp_path) if 'loss' in r]
     assert len(losses) == 6 and all(math.isfinite(x) for x in losses)
+    check_features('tests/configs/beit_tiny.py', tmp_path / 'epoch_2.pth', scenes)
 
 
 def test_dist_train_two_cpu_processes(scenes, tmp_path):
@@ -70,3 +103,6 @@ def test_unknown_cfg_option_fails_before_any_work(tmp_path):
     assert code != 0 and "the config has no 'trian_cfg'" in out
     code, out = run_tool('tools/train.py', 'configs/nope.py', check=False)
     assert code != 0 and 'configs/nope.py does not exist' in out
+    # a pre-training config has a test pipeline (feature extraction) but no test
+    code, out = run_tool('tools/test.py', SPLITMASK, 'epoch_1.pth', check=False)
+    assert code != 0 and 'defines no test' in out and 'FeatureExtractor' in out

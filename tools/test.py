@@ -39,6 +39,11 @@ def enable_drawing(cfg, show_dir):
 def main():
     args = parse_args()
     cfg = load_config(args)
+    if not cfg.get('test_evaluator'):  # pre-training configs: a test pipeline, no test
+        raise SystemExit(f'error: {args.config} defines no test (empty test_evaluator). '
+                         'For a pre-training checkpoint, extract features with '
+                         'mmpretrain.apis.FeatureExtractor (README "Use a trained model") '
+                         'or probe the frozen encoder with tools/probe.py')
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'error: checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint

@@ -1,4 +1,5 @@
 from .beit_baseline import MaskedTokenViT
+from .data_preprocessor import PretrainDataPreprocessor
 from .decoder import SplitMaskDecoder
 from .heads import BEiTTokenHead, SplitMaskHead
 from .splitmask import SplitMask
@@ -7,5 +8,6 @@ from .vit import SplitMaskViT
 
 __all__ = [
     'SplitMaskViT', 'MaskedTokenViT', 'SplitMaskDecoder', 'SplitMaskHead', 'BEiTTokenHead',
-    'SplitMask', 'RandomProjectionTokenizer', 'CodebookTokenizer', 'DALLETokenizer'
+    'SplitMask', 'PretrainDataPreprocessor', 'RandomProjectionTokenizer', 'CodebookTokenizer',
+    'DALLETokenizer'
 ]

@@ -32,6 +32,11 @@ class SplitMask(BaseSelfSupervisor):
     """
 
     def extract_feat(self, inputs):
+        """Encoder features of whole, normalised images (B, 3, H, W), every patch
+        visible, as the backbone's ``out_indices`` / ``out_type`` say. The shipped
+        configs give a 1-tuple: the last block's patch tokens after the final
+        LayerNorm as a (B, C, H/16, W/16) map (``out_type='avg_featmap'``: their mean,
+        (B, C)). A pre-training batch [images, targets] gives the images' features."""
         images = inputs[0] if isinstance(inputs, (list, tuple)) else inputs
         return self.backbone(images)
 

@@ -14,6 +14,12 @@ beit_train_pipeline = train_pipeline[:3] + [
          min_num_patches=4),
     dict(type='PackInputs', meta_keys=['img_path']),  # packs 'mask' as a tensor
 ]
+test_pipeline = [  # feature extraction: the whole image at the crop size
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(128, 128), interpolation='bicubic'),
+    dict(type='PackInputs'),
+]
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,

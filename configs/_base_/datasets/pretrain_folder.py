@@ -27,6 +27,15 @@ strong_train_pipeline = [
     dict(type='ComplementaryMaskGenerator', input_size=14, mode='uniform', mask_ratio=0.75),
     dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
 ]
+# One image for feature extraction (mmpretrain's FeatureExtractor reads this pipeline;
+# README "Use a trained model"): the whole image resized to the crop size, so every
+# patch is encoded; the model's data_preprocessor then normalises it as in training.
+# LoadImageFromFile is the step FeatureExtractor replaces with its own image reading.
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(224, 224), interpolation='bicubic'),
+    dict(type='PackInputs'),
+]
 train_dataloader = dict(
     batch_size=128,
     num_workers=8,
@@ -36,3 +45,10 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),
     dataset=dict(type='CustomDataset', data_root=data_root, with_label=False,
                  pipeline=train_pipeline))
+# Only the pipeline (and a dataset type, where get_model looks up class names):
+# pre-training has nothing to test. mmengine's Runner takes a test_dataloader only
+# with test_cfg and test_evaluator, hence the empty ones (tools/test.py refuses a
+# config whose test_evaluator is empty, saying why).
+test_dataloader = dict(dataset=dict(type='CustomDataset', pipeline=test_pipeline))
+test_cfg = dict()
+test_evaluator = dict()

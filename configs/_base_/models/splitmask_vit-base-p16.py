@@ -1,8 +1,10 @@
 # SplitMask with ViT-B/16: shared encoder, 2-layer decoder, random-projection targets.
 model = dict(
     type='SplitMask',
+    # Whole images (extract_feat, FeatureExtractor) give the last block's patch tokens
+    # as a (B, C, h, w) map; pre-training's half sequences always get the raw tokens.
     backbone=dict(type='SplitMaskViT', arch='base', img_size=224, patch_size=16,
-                  drop_path_rate=0.1, pos_embed='learned'),
+                  drop_path_rate=0.1, pos_embed='learned', out_type='featmap'),
     neck=dict(type='SplitMaskDecoder', embed_dims=768, num_heads=12, num_layers=2),
     head=dict(
         type='SplitMaskHead',
@@ -13,8 +15,9 @@ model = dict(
         normalize=True,  # paper silent: l2-normalised as MoCo v3
         projector=None),  # paper silent: no projection head
     target_generator=dict(type='RandomProjectionTokenizer', vocab_size=8192, seed=0),
+    # TwoNormDataPreprocessor that also normalises single images (feature extraction)
     data_preprocessor=dict(
-        type='TwoNormDataPreprocessor',
+        type='PretrainDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         # the tokenizer takes the half-resolution image in [0, 1]
