@@ -3,6 +3,12 @@
 # mmcv 2.1.0 ships no wheel for torch 2.14, so it is built once from the PyPI sdist
 # (C++20 instead of its hard-coded C++14/17, no build isolation so it sees our torch)
 # and the wheel is cached under ~/.cache/mmsplitmask, keyed by mmcv/torch/python/device.
+#
+# Offline (nodes without internet): WHEELHOUSE=DIR installs from DIR only, a folder made
+# by tools/make_wheelhouse.py on a machine with internet. A $PYTHON that has torch keeps
+# its own torch (requirements.txt's torch pin is not applied); mmcv's ops come from a
+# wheel in DIR or the cache built for this torch, else are built from DIR's mmcv sdist;
+# MMCV_OPS=0 installs DIR's mmcv without ops instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,35 +16,105 @@ PYTHON=${PYTHON:-python3.11}
 VENV=$(realpath -m "${VENV:-.venv}")
 MMCV_VERSION=2.1.0
 CACHE=${MMSPLITMASK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmsplitmask}
+WHEELHOUSE=${WHEELHOUSE:+$(realpath -m "$WHEELHOUSE")}
+MMCV_OPS=${MMCV_OPS:-1}
+# exits 0 if all named modules can be imported, without importing them (torch takes seconds)
+HAS='import importlib.util as u, sys; sys.exit(None in [u.find_spec(m) for m in sys.argv[1:]])'
 pin() { grep -E "^$1[=<>]" requirements.txt | head -n1; }
 
 step() { echo; echo "==> $*"; }
+die() { echo >&2; echo "ERROR: $*" >&2; exit 1; }
+
+if [ -n "$WHEELHOUSE" ]; then
+  FILL="python tools/make_wheelhouse.py $WHEELHOUSE --python-version X.Y  (on a machine with internet)"
+  [ -f "$WHEELHOUSE/wheelhouse.json" ] || die "no wheelhouse in $WHEELHOUSE (WHEELHOUSE=...). Make one: $FILL"
+  # pip sees DIR and nothing else: no index, and no links or indexes from pip.conf.
+  export PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELHOUSE" PIP_CONFIG_FILE=/dev/null
+  unset PIP_INDEX_URL PIP_EXTRA_INDEX_URL
+  PY=$([ -x "$VENV/bin/python" ] && echo "$VENV/bin/python" || echo "$PYTHON")
+  command -v "$PY" >/dev/null || die "$PY not found: run with PYTHON=/path/to/the/node's/python3"
+  HAVE=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  WANT=$("$PY" -c 'import json, sys; print(*json.load(open(sys.argv[1]))["python_versions"])' "$WHEELHOUSE/wheelhouse.json")
+  [[ " $WANT " == *" $HAVE "* ]] || die "$WHEELHOUSE holds wheels for Python $WANT, $PY is $HAVE. Add $HAVE: ${FILL/X.Y/$HAVE}"
+  FILL=${FILL/X.Y/$HAVE}
+fi
+
+# pip install; offline, a failure that is a wheel missing from the wheelhouse says which.
+pip_install() {
+  [ -n "$WHEELHOUSE" ] || { "${PIP[@]}" "$@"; return; }
+  local log; log=$(mktemp)
+  if "${PIP[@]}" "$@" 2>"$log"; then cat "$log" >&2; rm -f "$log"; return; fi
+  cat "$log" >&2
+  local missing; missing=$(sed -nE 's/.*No matching distribution found for ([^ ]+).*/\1/p' "$log" | head -n1)
+  rm -f "$log"
+  if [ -n "$WHEELHOUSE" ] && [[ "$missing" =~ ^torch ]]; then
+    die "$PYTHON has no torch/torchvision and $WHEELHOUSE has no wheel for $missing. Run with the node's Python that has torch (PYTHON=...), or put torch and torchvision wheels for this node into $WHEELHOUSE"
+  elif [ -n "$WHEELHOUSE" ] && [ -n "$missing" ]; then
+    die "$WHEELHOUSE has no wheel for $missing (Python $HAVE). Fill it: $FILL"
+  fi
+  exit 1
+}
 
 if [ ! -x "$VENV/bin/python" ]; then
   step "creating $VENV with $PYTHON"
   command -v "$PYTHON" >/dev/null || { echo "ERROR: $PYTHON not found; install Python 3.11 or run 'make install PYTHON=/path/to/python3.11'" >&2; exit 1; }
   "$PYTHON" -m venv "$VENV"
+  # Offline, the node's torch: the venv sees $PYTHON's site dirs after its own, as with
+  # --system-site-packages, which would miss them where $PYTHON is a venv or conda env.
+  if [ -n "$WHEELHOUSE" ] && "$PYTHON" -c "$HAS" torch; then
+    "$PYTHON" -c 'import sys; [print(f"import site; site.addsitedir({p!r})") for p in sys.path if p.endswith(("site-packages", "dist-packages"))]' >"$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/_node_site_packages.pth"
+  fi
 fi
 PIP=("$VENV/bin/python" -m pip install --quiet)
 
-step "installing torch and build tools"
-"${PIP[@]}" "$(pin torch)" "$(pin torchvision)" "$(pin setuptools)" wheel ninja
+if [ -z "$WHEELHOUSE" ]; then
+  step "installing torch and build tools"
+  pip_install "$(pin torch)" "$(pin torchvision)" "$(pin setuptools)" wheel ninja
+  TORCH_FROM="requirements.txt's pin"
+elif "$VENV/bin/python" -c "$HAS" torch; then
+  "$VENV/bin/python" -c "$HAS" torchvision || die "$PYTHON has torch but no torchvision: install the node's torchvision into it, or put its wheel into $WHEELHOUSE and rerun"
+  TORCH_FROM="the node's own"
+  step "offline from $WHEELHOUSE: using $PYTHON's torch; installing build tools"
+  pip_install "$(pin setuptools)" wheel ninja
+else
+  step "offline from $WHEELHOUSE: installing torch, torchvision (this Python has none) and build tools"
+  pip_install torch torchvision "$(pin setuptools)" wheel ninja
+  TORCH_FROM="the wheelhouse"
+fi
 
 if command -v nvcc >/dev/null && command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
   DEVICE=cuda; export FORCE_CUDA=1
 else
   DEVICE=cpu
 fi
-TORCH=$("$VENV/bin/python" -c 'import torch; print(torch.__version__)')
+TORCH_INFO=$("$VENV/bin/python" -c 'import os, torch; print(torch.__version__, os.path.dirname(torch.__file__))')
+TORCH=${TORCH_INFO%% *} TORCH_DIR=${TORCH_INFO#* }
 PYTAG=$("$VENV/bin/python" -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
 WHEEL_DIR="$CACHE/wheels/mmcv-$MMCV_VERSION-torch$TORCH-$PYTAG-$DEVICE"
 
-if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+if [ -n "$WHEELHOUSE" ] && [ "$MMCV_OPS" = 0 ]; then
+  WHEEL_DIR=""
+elif [ -n "$WHEELHOUSE" ] && ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
+  if ls "$WHEELHOUSE/mmcv/${WHEEL_DIR##*/}"/mmcv-*.whl >/dev/null 2>&1; then
+    WHEEL_DIR="$WHEELHOUSE/mmcv/${WHEEL_DIR##*/}"
+  elif ! command -v "${CXX:-c++}" >/dev/null; then
+    die "$WHEELHOUSE has no mmcv wheel with ops for torch $TORCH, $PYTAG ($WHEELHOUSE/mmcv/${WHEEL_DIR##*/}/), and there is no C++ compiler to build one from its sdist. Either install g++ (and nvcc for the CUDA ops) and rerun; or run 'make install' on a machine with internet and this torch and Python, then remake the wheelhouse there; or rerun with MMCV_OPS=0 for mmcv without ops (then 'import mmsplitmask' and mmdet/mmseg models fail: they import mmcv.ops)"
+  fi
+fi
+
+if [ -z "$WHEEL_DIR" ]; then
+  step "installing mmcv $MMCV_VERSION WITHOUT ops from $WHEELHOUSE (MMCV_OPS=0)"
+  pip_install --no-deps "mmcv==$MMCV_VERSION+noops"
+elif ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
   step "building mmcv $MMCV_VERSION with $DEVICE ops for torch $TORCH (11 to 15 minutes on 2 cores, once per machine)"
   SRC=$(mktemp -d)
   trap 'rm -rf "$SRC"' EXIT
-  "$VENV/bin/python" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
-    "mmcv==$MMCV_VERSION" -d "$SRC"
+  if [ -n "$WHEELHOUSE" ]; then
+    cp "$WHEELHOUSE/mmcv/mmcv-$MMCV_VERSION.tar.gz" "$SRC/" || die "no mmcv sdist in $WHEELHOUSE/mmcv/. Fill it: $FILL"
+  else
+    "$VENV/bin/python" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
+      "mmcv==$MMCV_VERSION" -d "$SRC"
+  fi
   tar xzf "$SRC/mmcv-$MMCV_VERSION.tar.gz" -C "$SRC"
   # ATen headers of torch 2.14 need C++20.
   sed -i -E 's/([-/]std[=:])c\+\+1[47]/\1c++20/g' "$SRC/mmcv-$MMCV_VERSION/setup.py"
@@ -49,15 +125,26 @@ if ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
   # Copy then rename so an interrupted copy never looks like a cached wheel.
   for w in "$SRC"/out/mmcv-*.whl; do cp "$w" "$WHEEL_DIR/.tmp" && mv "$WHEEL_DIR/.tmp" "$WHEEL_DIR/$(basename "$w")"; done
 else
-  step "using cached mmcv wheel from $WHEEL_DIR"
+  step "using the mmcv wheel with ops from $WHEEL_DIR"
 fi
-"${PIP[@]}" --no-deps "$WHEEL_DIR"/mmcv-*.whl
+[ -z "$WHEEL_DIR" ] || pip_install --no-deps "$WHEEL_DIR"/mmcv-*.whl
 
 step "installing the rest of requirements.txt and mmsplitmask (editable)"
-"${PIP[@]}" -r requirements.txt
-"${PIP[@]}" --no-deps --no-build-isolation -e .
+# Offline: without the torch/torchvision pins, so that the node's torch stays.
+REQS=$(mktemp)
+if [ -n "$WHEELHOUSE" ]; then grep -vE '^(torch|torchvision)([=<>!~ ]|$)' requirements.txt >"$REQS"; else cp requirements.txt "$REQS"; fi
+pip_install -r "$REQS"
+rm -f "$REQS"
+pip_install --no-deps --no-build-isolation -e .
 
 step "checking the stack"
+TORCH_AT="torch $TORCH ($TORCH_FROM, $TORCH_DIR)"
+if [ -z "$WHEEL_DIR" ]; then
+  "$VENV/bin/python" -W ignore -c "import mmengine, mmcv, mmdet, mmseg, mmpretrain.models" || die "the OpenMMLab toolboxes do not import in $VENV"
+  echo "OK: mmcv $MMCV_VERSION WITHOUT ops, $TORCH_AT in $VENV"
+  echo "WARNING: 'import mmsplitmask', mmdet.models and mmseg.models import mmcv.ops and fail with this mmcv; for them rerun without MMCV_OPS=0 (builds the ops here: needs g++, and nvcc for the CUDA ops)" >&2
+  exit 0
+fi
 if ! "$VENV/bin/python" -W ignore -c "import mmcv.ops; from mmcv.ops import RoIAlign, nms; import mmdet.models, mmseg.models, mmpretrain.models, mmsplitmask"; then
   cat >&2 <<MSG
 
@@ -67,4 +154,4 @@ Fix: delete the cached wheel and rebuild:  rm -rf "$WHEEL_DIR" "$VENV" && make i
 MSG
   exit 1
 fi
-echo "OK: mmcv $MMCV_VERSION ($DEVICE ops), torch $TORCH in $VENV"
+echo "OK: mmcv $MMCV_VERSION ($DEVICE ops), $TORCH_AT in $VENV"
