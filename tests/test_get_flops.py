@@ -32,7 +32,8 @@ def test_splitmask_vit_small_matches_benchmark(capsys):
     print(f'\nget_flops {result["flops"] / 1e9:.3f} G multiply-adds, benchmark '
           f'{analytic / 1e9:.3f} G: ratio {result["flops"] / analytic:.4f}')
     assert result['shape'] == [224, 224]
-    assert result['flops'] == pytest.approx(analytic, rel=0.02)
+    # the issue asks for 2%; the layer norms (not in the analytic count) make it +0.2%
+    assert 1.0 <= result["flops"] / analytic < 1.005
     assert result['params'] > 20e6  # ViT-S encoder (~21.7M) + decoder + head
 
 

@@ -18,6 +18,7 @@ MMCV_VERSION=2.1.0
 CACHE=${MMSPLITMASK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmsplitmask}
 WHEELHOUSE=${WHEELHOUSE:+$(realpath -m "$WHEELHOUSE")}
 MMCV_OPS=${MMCV_OPS:-1}
+[ "$MMCV_OPS" = 1 ] || [ -n "${WHEELHOUSE:-}" ] || { echo "ERROR: MMCV_OPS=0 applies to offline installs only (WHEELHOUSE=DIR); online, mmcv is built with ops" >&2; exit 1; }
 # exits 0 if all named modules can be imported, without importing them (torch takes seconds)
 HAS='import importlib.util as u, sys; sys.exit(None in [u.find_spec(m) for m in sys.argv[1:]])'
 pin() { grep -E "^$1[=<>]" requirements.txt | head -n1; }
@@ -47,9 +48,9 @@ pip_install() {
   cat "$log" >&2
   local missing; missing=$(sed -nE 's/.*No matching distribution found for ([^ ]+).*/\1/p' "$log" | head -n1)
   rm -f "$log"
-  if [ -n "$WHEELHOUSE" ] && [[ "$missing" =~ ^torch ]]; then
-    die "$PYTHON has no torch/torchvision and $WHEELHOUSE has no wheel for $missing. Run with the node's Python that has torch (PYTHON=...), or put torch and torchvision wheels for this node into $WHEELHOUSE"
-  elif [ -n "$WHEELHOUSE" ] && [ -n "$missing" ]; then
+  if [[ "$missing" =~ ^torch ]]; then
+    die "nothing in $WHEELHOUSE satisfies $missing, and the node's torch does not either (${TORCH_FROM:-none found in $PYTHON}). Run with the node's Python that has a suitable torch (PYTHON=...), or put torch and torchvision wheels for this node into $WHEELHOUSE"
+  elif [ -n "$missing" ]; then
     die "$WHEELHOUSE has no wheel for $missing (Python $HAVE). Fill it: $FILL"
   fi
   exit 1
@@ -142,10 +143,12 @@ TORCH_AT="torch $TORCH ($TORCH_FROM, $TORCH_DIR)"
 if [ -z "$WHEEL_DIR" ]; then
   "$VENV/bin/python" -W ignore -c "import mmengine, mmcv, mmdet, mmseg, mmpretrain.models" || die "the OpenMMLab toolboxes do not import in $VENV"
   echo "OK: mmcv $MMCV_VERSION WITHOUT ops, $TORCH_AT in $VENV"
-  echo "WARNING: 'import mmsplitmask', mmdet.models and mmseg.models import mmcv.ops and fail with this mmcv; for them rerun without MMCV_OPS=0 (builds the ops here: needs g++, and nvcc for the CUDA ops)" >&2
+  echo "WARNING: 'import mmsplitmask', mmdet.models and mmseg.models import mmcv.ops and fail with this mmcv; for them: rm -f $VENV/.installed && make install WHEELHOUSE=$WHEELHOUSE PYTHON=$PYTHON (without MMCV_OPS=0: builds the ops here, needs g++, and nvcc for the CUDA ops)" >&2
   exit 0
 fi
 if ! "$VENV/bin/python" -W ignore -c "import mmcv.ops; from mmcv.ops import RoIAlign, nms; import mmdet.models, mmseg.models, mmpretrain.models, mmsplitmask"; then
+  # offline, the wheel may be the wheelhouse's only copy: keep it, rebuild from the sdist
+  [ -n "$WHEELHOUSE" ] && die "the environment in $VENV does not import mmcv.ops / the OpenMMLab toolboxes. Fix: rm -rf $VENV && make install WHEELHOUSE=$WHEELHOUSE PYTHON=$PYTHON (remove $CACHE/wheels/${WHEEL_DIR##*/} first if it is that wheel that fails)"
   cat >&2 <<MSG
 
 ERROR: the environment in $VENV does not import mmcv.ops / the OpenMMLab toolboxes.

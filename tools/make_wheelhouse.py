@@ -109,7 +109,7 @@ def build_pure_mmcv(out, tmp, env):
         pip('download', '--quiet', '--no-deps', '--no-binary', ':all:', f'mmcv=={MMCV}',
             '-d', osp.join(out, 'mmcv'), env=dict(env, MMCV_WITH_OPS='1'))
     with tarfile.open(sdist) as tar:
-        tar.extractall(tmp)
+        tar.extractall(tmp, filter='data')  # no links or paths out of tmp
     setup_py = osp.join(tmp, f'mmcv-{MMCV}', 'setup.py')
     code = open(setup_py).read()
     patched = code.replace("else 'mmcv-lite'", "else 'mmcv'").replace(

@@ -54,8 +54,15 @@ class SplitMask(BaseSelfSupervisor):
         visible_b, predict_b = subset_indices(subsets, 2)
         visible = torch.cat([visible_a, visible_b])
         predict = torch.cat([predict_a, predict_b])
+        feats, target = self.decode(images, target_images, visible)
+        return self.head.loss(feats, predict, target)
 
+    def decode(self, images, target_images, visible):
+        """The decoder's full-length sequences of both branches (the encoder sees the
+        ``visible`` patches of each) and the target tokens: what the losses read
+        (tools/analysis_tools/get_flops.py counts this)."""
+        patch = self.backbone.patch_size
+        grid_hw = (images.shape[-2] // patch, images.shape[-1] // patch)
         latent = self.backbone(images, visible)[-1]
         feats = self.neck(latent, visible, self.backbone.patch_pos_embed(grid_hw))
-        target = self.target_generator(target_images)
-        return self.head.loss(feats, predict, target)
+        return feats, self.target_generator(target_images)

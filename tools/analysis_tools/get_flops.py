@@ -110,11 +110,7 @@ class Traced(torch.nn.Module):
 
 def splitmask_forward(model, images, target_images, visible, predict):
     """What SplitMask.loss computes, up to the logits the losses read."""
-    grid_hw = (images.shape[-2] // model.backbone.patch_size,
-               images.shape[-1] // model.backbone.patch_size)
-    latent = model.backbone(images, visible)[-1]
-    feats = model.neck(latent, visible, model.backbone.patch_pos_embed(grid_hw))
-    target = model.target_generator(target_images)
+    feats, target = model.decode(images, target_images, visible)
     picked = torch.gather(feats, 1, predict.unsqueeze(-1).expand(-1, -1, feats.shape[-1]))
     logits = model.head.cls_head(picked)  # what LinearCrossEntropy multiplies
     descriptors = feats.mean(dim=1)
