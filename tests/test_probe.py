@@ -36,6 +36,7 @@ def fitted_encoder(scenes, steps=150):
     features that carry the labels, which the probe must find."""
     cfg = Config.fromfile(osp.join(ROOT, CONFIG))
     encoder, mean, std, patch = build_frozen_encoder(cfg, seed=0)
+    encoder.out_type = 'raw'  # the class token first, then the patches' tokens
     encoder.requires_grad_(True)
     pairs = read_seg_split(scenes, 'train')[:24]
     images, labels = [], []

@@ -72,6 +72,7 @@ ARMS = {
 # show what the encoder's features give UperNet without fine-tuning changing them.
 FINETUNE = [('random', 0.9, 1e-3, False), ('splitmask', 0.9, 1e-3, False),
             ('mae', 0.9, 1e-3, False), ('beit', 0.9, 1e-3, False),
+            ('splitmask_no_layer_scale', 0.9, 1e-3, False),
             ('random', 0.9, 1e-3, True), ('splitmask', 0.9, 1e-3, True),
             ('mae', 0.9, 1e-3, True),
             ('random', 0.75, 1e-3, False), ('splitmask', 0.75, 1e-3, False)]
