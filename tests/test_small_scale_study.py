@@ -44,6 +44,7 @@ def test_report_calls_a_difference_only_beyond_two_pooled_std():
     assert verdict([5.1, 5.3, 4.9], [5.0, 5.2, 4.8]).startswith('same')
     assert verdict([1.0, 1.2, 0.8], [5.0, 5.2, 4.8]).startswith('worse')
     assert verdict([1.0], [5.0, 5.2]) == 'not enough seeds'
+    assert verdict([1.0, 1.2], [5.0, 5.2, 4.8]) == 'not enough seeds'  # 3 seeds a side
 
 
 def test_finetune_rows_compare_with_random_init_at_the_same_lr():

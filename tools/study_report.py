@@ -36,10 +36,14 @@ def fmt(values, scale=1.0):
     return f'{mean:.1f} (n=1)' if n == 1 else f'{mean:.1f} ± {std:.1f} (n={n})'
 
 
+MIN_SEEDS = 3  # the project's bar for saying one setting beats another
+
+
 def verdict(values, reference):
-    """'better' / 'worse' when the means differ by more than 2 pooled std, else 'same'."""
+    """'better' / 'worse' when the means differ by more than 2 pooled std, else 'same';
+    no verdict below MIN_SEEDS seeds on either side."""
     (m, s, n), (rm, rs, rn) = mean_std(values), mean_std(reference)
-    if m is None or rm is None or n < 2 or rn < 2:
+    if m is None or rm is None or n < MIN_SEEDS or rn < MIN_SEEDS:
         return 'not enough seeds'
     pooled = ((s**2 + rs**2) / 2) ** 0.5
     diff = m - rm
