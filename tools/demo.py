@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+import cv2
 from analyze_logs import read_run
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -119,8 +120,8 @@ def main():
         print(f'\npre-training took {seconds / 60:.1f} min')
     pictures += plot_curves(args.work_dir)
     split_png = f'{args.work_dir}/splitmask_vis.png'
-    run('tools/visualize_splitmask.py', PRETRAIN, init, f'{args.data}/images/val/000001.jpg',
-        '--out', split_png)
+    run('tools/analysis_tools/visualize_splitmask.py', PRETRAIN, init,
+        f'{args.data}/images/val/000001.jpg', '--out', split_png)
     pictures.append(split_png)
     print(f'checkpoints and logs: {args.work_dir}/{{pretrain,det_*,seg_*}}')
     print('pictures: ' + ', '.join(pictures))
@@ -143,7 +144,8 @@ def probe(data, ckpt, out):
 
 def draw(config, work_dir, ckpt, data, kind, num_images=4):
     """Predictions on the first val images, drawn by mmdet's/mmseg's visualizer through
-    tools/test.py --show-dir (boxes above score 0.5). Returns the folder of pictures."""
+    tools/test.py --show-dir (boxes above score 0.5), then enlarged so that masks and
+    labels of the small demo scenes can be seen. Returns the folder of pictures."""
     out = f'{work_dir}/test'
     score = ['default_hooks.visualization.score_thr=0.5'] if kind == 'det' else []
     found = glob.glob(osp.join(ROOT, out, '**', '*.[jp][pn]g'), recursive=True)
@@ -152,7 +154,19 @@ def draw(config, work_dir, ckpt, data, kind, num_images=4):
             'vis', '--cfg-options', *data_options(data, kind),
             f'test_dataloader.dataset.indices={num_images}', *score)
         found = glob.glob(osp.join(ROOT, out, '**', '*.[jp][pn]g'), recursive=True)
+        for path in found:
+            enlarge(path)
     return osp.relpath(osp.dirname(sorted(found)[0]), ROOT) + '/'
+
+
+def enlarge(path, min_height=480):
+    """Scale a picture up by a whole factor (nearest pixel: no blur) to at least
+    ``min_height``; the visualizers draw at the image's own size, 90-150 px here."""
+    image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    factor = -(-min_height // image.shape[0])
+    if factor > 1:
+        cv2.imwrite(path, cv2.resize(image, None, fx=factor, fy=factor,
+                                     interpolation=cv2.INTER_NEAREST))
 
 
 def plot_curves(work_dir):

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SPLITMASK = 'configs/study/splitmask_vit-tiny-p16_1xb32-3k-iters_study.py'
@@ -62,20 +63,26 @@ ARMS = {
                                'suspect 2: targets (per-patch normalised pixels)'),
     'splitmask_learned_pos': (SPLITMASK, ['model.backbone.pos_embed=learned'],
                               'suspect 4: learned positions'),
+    'splitmask_no_layer_scale_learned_pos': (
+        SPLITMASK, NO_LAYER_SCALE + ['model.backbone.pos_embed=learned'],
+        'suspect 4: learned positions, no layer scale (as the full-scale recipes)'),
     'splitmask_same_images': (SPLITMASK, [
         'train_dataloader.dataset.data_root=data/study/labelled/images/train'],
         "suspect 5: the paper's protocol, pre-train on the 200 labelled images only"),
 }
-# UperNet fine-tuning: (arm or a RANDOM_INITS name, layer decay, lr, frozen encoder).
-# Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for random init
-# (docs/demo_experiments.md). Frozen: only the adapter and heads learn, so the rows
-# show what the encoder's features give UperNet without fine-tuning changing them.
-FINETUNE = [('random', 0.9, 1e-3, False), ('splitmask', 0.9, 1e-3, False),
-            ('mae', 0.9, 1e-3, False), ('beit', 0.9, 1e-3, False),
-            ('splitmask_no_layer_scale', 0.9, 1e-3, False),
-            ('random', 0.9, 1e-3, True), ('splitmask', 0.9, 1e-3, True),
-            ('mae', 0.9, 1e-3, True),
-            ('random', 0.75, 1e-3, False), ('splitmask', 0.75, 1e-3, False)]
+# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos] (ARM: an arm or
+# a RANDOM_INITS name). Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for
+# random init (docs/demo_experiments.md). frozen: only the adapter and heads learn, so
+# the rows show what the encoder's features give UperNet without fine-tuning changing
+# them. learned_pos: UperNet keeps the checkpoint's learned positions (as the UperNet
+# configs do); without it UperNet uses sin-cos ones and drops a learned table (as the
+# Mask R-CNN configs do).
+FINETUNE = ['random:0.9', 'splitmask:0.9', 'mae:0.9', 'beit:0.9',
+            'splitmask_no_layer_scale:0.9',
+            'splitmask_no_layer_scale_learned_pos:0.9',
+            'splitmask_no_layer_scale_learned_pos:0.9:learned_pos',
+            'random:0.9:frozen', 'splitmask:0.9:frozen', 'mae:0.9:frozen',
+            'random:0.75', 'splitmask:0.75']
 FINETUNE_LR = 1e-3
 # Random-init encoders to fine-tune from besides the plain one: with the pre-trained
 # encoders' layer scale 0.1, which the plain random init does not have.
@@ -99,12 +106,11 @@ def parse_args(argv=None):
     parser.add_argument('--pretrain-iters', type=int,
                         help="every arm's updates instead of its own (warm-up 10%%)")
     parser.add_argument('--seg-iters', type=int, default=SEG_ITERS)
-    parser.add_argument('--finetune', nargs='+',
-                        default=[f'{a}:{d}:{lr:g}' + (':frozen' if f else '')
-                                 for a, d, lr, f in FINETUNE],
-                        help=f'ARM:LAYER_DECAY[:LR][:frozen] fine-tunings to run (default: '
-                             f'FINETUNE; LR {FINETUNE_LR:g} when left out; frozen: the '
-                             'encoder stays as initialised, only adapter and heads learn)')
+    parser.add_argument('--finetune', nargs='+', default=FINETUNE,
+                        help='ARM:LAYER_DECAY[:LR][:frozen][:learned_pos] fine-tunings to '
+                             f'run (default: FINETUNE; LR {FINETUNE_LR:g} when left out; '
+                             'frozen: the encoder stays as initialised, only adapter and '
+                             "heads learn; learned_pos: keep the checkpoint's positions)")
     parser.add_argument('--report', default='docs/small_scale_study.md')
     parser.add_argument('--report-tag', default='main',
                         help='which generated part of the report these results fill')
@@ -113,17 +119,35 @@ def parse_args(argv=None):
     return args
 
 
+class FineTuning(NamedTuple):
+    arm: str
+    decay: float
+    lr: float
+    frozen: bool
+    learned_pos: bool
+
+    @property
+    def name(self):
+        """Result name; lr and flags appear only where not the default (older results)."""
+        return (f'{self.arm}_ld{self.decay}' +
+                ('' if self.lr == FINETUNE_LR else f'_lr{self.lr:g}') +
+                ('_frozen' if self.frozen else '') +
+                ('_learned_pos' if self.learned_pos else ''))
+
+
+FLAGS = ('frozen', 'learned_pos')
+
+
 def parse_finetune(spec):
-    """'ARM:DECAY[:LR][:frozen]' -> (arm, decay, lr, frozen encoder)."""
+    """'ARM:DECAY[:LR][:frozen][:learned_pos]' -> FineTuning."""
     arm, decay, *rest = spec.split(':')
-    lr = float(rest[0]) if rest and rest[0] != 'frozen' else FINETUNE_LR
-    return arm, float(decay), lr, 'frozen' in rest
-
-
-def finetune_name(arm, decay, lr, frozen, seed):
-    """Result name; the lr appears only where it is not the default (older results)."""
-    return (f'{arm}_ld{decay}' + ('' if lr == FINETUNE_LR else f'_lr{lr:g}') +
-            ('_frozen' if frozen else '') + f'_seed{seed}')
+    lrs = [r for r in rest if r not in FLAGS]
+    try:
+        (lr,) = [float(r) for r in lrs] or [FINETUNE_LR]
+    except ValueError:
+        raise SystemExit(f'--finetune {spec}: expected ARM:LAYER_DECAY[:LR] and flags from '
+                         f'{FLAGS}, got {lrs}') from None
+    return FineTuning(arm, float(decay), lr, 'frozen' in rest, 'learned_pos' in rest)
 
 
 def run(args, log=None):
@@ -240,8 +264,9 @@ def backbone_options(options):
     return ['--cfg-options', *keep] if keep else []
 
 
-def finetune_one(args, arm, decay, lr, frozen, seed):
-    name = finetune_name(arm, decay, lr, frozen, seed)
+def finetune_one(args, tuning, seed):
+    arm, decay, lr, frozen, learned_pos = tuning
+    name = f'{tuning.name}_seed{seed}'
     out = osp.join(ROOT, args.work_dir, 'results', 'finetune', f'{name}.json')
     if osp.isfile(out):
         return
@@ -256,6 +281,8 @@ def finetune_one(args, arm, decay, lr, frozen, seed):
         f'optim_wrapper.paramwise_cfg.layer_decay_rate={decay}']
     if frozen:  # only the pyramid adapter and the heads learn
         options.append('model.backbone.frozen=True')
+    if learned_pos:
+        options.append('model.backbone.pos_embed=learned')
     if arm in RANDOM_INITS:
         options += RANDOM_INITS[arm]
     else:
@@ -279,8 +306,8 @@ def finetune_one(args, arm, decay, lr, frozen, seed):
              '--cfg-options', *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
     records = read_scalars(osp.join(ROOT, work_dir))
     final = next(r for r in reversed(records) if 'mIoU' in r)
-    save_json(out, dict(arm=arm, layer_decay=decay, lr=lr, frozen=frozen, seed=seed,
-                        miou=final['mIoU'],
+    save_json(out, dict(arm=arm, layer_decay=decay, lr=lr, frozen=frozen,
+                        learned_pos=learned_pos, seed=seed, miou=final['mIoU'],
                         acc=final.get('aAcc')))
 
 
@@ -293,9 +320,9 @@ def chain(args, arm, seed):
         if 'probe' in args.steps:
             probe_one(args, arm, seed)
         if 'finetune' in args.steps:
-            for name, decay, lr, frozen in args.finetune:
-                if name == arm or (arm == 'random' and name in RANDOM_INITS):
-                    finetune_one(args, name, decay, lr, frozen, seed)
+            for tuning in args.finetune:
+                if tuning.arm == arm or (arm == 'random' and tuning.arm in RANDOM_INITS):
+                    finetune_one(args, tuning, seed)
     return task
 
 
