@@ -17,7 +17,7 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
             str(tmp_path / 'study'), '--arms', ARM, '--seeds', '0',
             '--num-pool', '4', '--num-labelled', '4', '--pretrain-iters', '2',
             '--seg-iters', '2',
-            '--finetune', 'random:0.9', f'{ARM}:0.9:3e-4:learned_pos', 'random:0.9:frozen',
+            '--finetune', 'random:0.9', f'{ARM}:0.9:3e-4:learned_pos', 'random:0.9:frozen:labels2',
             '--report', str(tmp_path / 'report.md'), '--report-tag', 'toy']
     run_tool(*args, timeout=900)
     results = tmp_path / 'study' / 'results'
@@ -28,8 +28,9 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
     tuned = json.loads((results / 'finetune' / f'{ARM}_ld0.9_lr0.0003_learned_pos_seed0.json')
                        .read_text())
     assert tuned['lr'] == 3e-4 and tuned['learned_pos'] and not tuned['frozen']
-    frozen = json.loads((results / 'finetune' / 'random_ld0.9_frozen_seed0.json').read_text())
-    assert frozen['frozen']
+    frozen = json.loads((results / 'finetune' / 'random_ld0.9_frozen_labels2_seed0.json')
+                        .read_text())
+    assert frozen['frozen'] and frozen['labels'] == 2
     summary = json.loads((results / 'pretrain' / f'{ARM}_seed0.json').read_text())
     assert summary['complete'] and any('probe/dense_miou' in r for r in summary['curve'])
     report = (tmp_path / 'report.md').read_text()

@@ -70,13 +70,14 @@ ARMS = {
         'train_dataloader.dataset.data_root=data/study/labelled/images/train'],
         "suspect 5: the paper's protocol, pre-train on the 200 labelled images only"),
 }
-# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos] (ARM: an arm or
+# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN] (ARM: an arm or
 # a RANDOM_INITS name). Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for
 # random init (docs/demo_experiments.md). frozen: only the adapter and heads learn, so
 # the rows show what the encoder's features give UperNet without fine-tuning changing
 # them. learned_pos: UperNet keeps the checkpoint's learned positions (as the UperNet
 # configs do); without it UperNet uses sin-cos ones and drops a learned table (as the
-# Mask R-CNN configs do).
+# Mask R-CNN configs do). labelsN: fine-tune on the first N labelled training scenes
+# only (the pool stays 1,000 images), where features should matter more.
 FINETUNE = ['random:0.9', 'splitmask:0.9', 'mae:0.9', 'beit:0.9',
             'splitmask_no_layer_scale:0.9',
             'splitmask_no_layer_scale_learned_pos:0.9',
@@ -107,10 +108,12 @@ def parse_args(argv=None):
                         help="every arm's updates instead of its own (warm-up 10%%)")
     parser.add_argument('--seg-iters', type=int, default=SEG_ITERS)
     parser.add_argument('--finetune', nargs='+', default=FINETUNE,
-                        help='ARM:LAYER_DECAY[:LR][:frozen][:learned_pos] fine-tunings to '
-                             f'run (default: FINETUNE; LR {FINETUNE_LR:g} when left out; '
-                             'frozen: the encoder stays as initialised, only adapter and '
-                             "heads learn; learned_pos: keep the checkpoint's positions)")
+                        help='ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN] '
+                             'fine-tunings to run (default: FINETUNE; LR '
+                             f'{FINETUNE_LR:g} when left out; frozen: the encoder stays as '
+                             'initialised, only adapter and heads learn; learned_pos: keep '
+                             "the checkpoint's positions; labelsN: the first N labelled "
+                             'training scenes only)')
     parser.add_argument('--report', default='docs/small_scale_study.md')
     parser.add_argument('--report-tag', default='main',
                         help='which generated part of the report these results fill')
@@ -125,6 +128,7 @@ class FineTuning(NamedTuple):
     lr: float
     frozen: bool
     learned_pos: bool
+    labels: int = 0  # 0: every labelled training scene
 
     @property
     def name(self):
@@ -132,22 +136,25 @@ class FineTuning(NamedTuple):
         return (f'{self.arm}_ld{self.decay}' +
                 ('' if self.lr == FINETUNE_LR else f'_lr{self.lr:g}') +
                 ('_frozen' if self.frozen else '') +
-                ('_learned_pos' if self.learned_pos else ''))
+                ('_learned_pos' if self.learned_pos else '') +
+                (f'_labels{self.labels}' if self.labels else ''))
 
 
-FLAGS = ('frozen', 'learned_pos')
+FLAGS = ('frozen', 'learned_pos', 'labelsN')
 
 
 def parse_finetune(spec):
-    """'ARM:DECAY[:LR][:frozen][:learned_pos]' -> FineTuning."""
+    """'ARM:DECAY[:LR][:frozen][:learned_pos][:labelsN]' -> FineTuning."""
     arm, decay, *rest = spec.split(':')
-    lrs = [r for r in rest if r not in FLAGS]
+    labels = [int(r[6:]) for r in rest if r[:6] == 'labels' and r[6:].isdigit()]
+    lrs = [r for r in rest if r not in FLAGS and not (r[:6] == 'labels' and r[6:].isdigit())]
     try:
         (lr,) = [float(r) for r in lrs] or [FINETUNE_LR]
     except ValueError:
         raise SystemExit(f'--finetune {spec}: expected ARM:LAYER_DECAY[:LR] and flags from '
                          f'{FLAGS}, got {lrs}') from None
-    return FineTuning(arm, float(decay), lr, 'frozen' in rest, 'learned_pos' in rest)
+    return FineTuning(arm, float(decay), lr, 'frozen' in rest, 'learned_pos' in rest,
+                      labels[-1] if labels else 0)
 
 
 def run(args, log=None):
@@ -265,7 +272,7 @@ def backbone_options(options):
 
 
 def finetune_one(args, tuning, seed):
-    arm, decay, lr, frozen, learned_pos = tuning
+    arm, decay, lr, frozen, learned_pos, labels = tuning
     name = f'{tuning.name}_seed{seed}'
     out = osp.join(ROOT, args.work_dir, 'results', 'finetune', f'{name}.json')
     if osp.isfile(out):
@@ -283,6 +290,8 @@ def finetune_one(args, tuning, seed):
         options.append('model.backbone.frozen=True')
     if learned_pos:
         options.append('model.backbone.pos_embed=learned')
+    if labels:
+        options.append(f'train_dataloader.dataset.indices={labels}')
     if arm in RANDOM_INITS:
         options += RANDOM_INITS[arm]
     else:
@@ -307,7 +316,7 @@ def finetune_one(args, tuning, seed):
     records = read_scalars(osp.join(ROOT, work_dir))
     final = next(r for r in reversed(records) if 'mIoU' in r)
     save_json(out, dict(arm=arm, layer_decay=decay, lr=lr, frozen=frozen,
-                        learned_pos=learned_pos, seed=seed, miou=final['mIoU'],
+                        learned_pos=learned_pos, labels=labels, seed=seed, miou=final['mIoU'],
                         acc=final.get('aAcc')))
 
 
