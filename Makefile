@@ -10,8 +10,8 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt tools/install.sh pyproject.toml
-	PYTHON=$(PYTHON) bash tools/install.sh
+$(STAMP): requirements.txt tools/misc/install.sh pyproject.toml
+	PYTHON=$(PYTHON) bash tools/misc/install.sh
 	touch $@
 
 demo: install

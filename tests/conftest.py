@@ -10,7 +10,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
 import demo  # noqa: E402
-from analyze_logs import read_run  # noqa: E402
+from analysis_tools.analyze_logs import read_run  # noqa: E402
 
 
 def run_tool(*args, timeout=600, env=None, check=True, cwd=ROOT):

@@ -2,16 +2,12 @@
 analytic count, and detection, segmentation and classification configs are counted."""
 import json
 import os.path as osp
-import sys
 
 import pytest
-
 from conftest import ROOT
 
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis_tools'))
-
-import benchmark_pretrain  # noqa: E402
-import get_flops  # noqa: E402
+from analysis_tools import get_flops
+from benchmarks import benchmark_pretrain
 
 VIT_S = 'configs/splitmask/splitmask_vit-small-p16_16xb128-amp-coslr-3000e_coco.py'
 

@@ -1,10 +1,10 @@
-"""tools/gpu_check.py: its CPU dry run end to end (every step of the GPU check at tiny
+"""tools/benchmarks/gpu_check.py: its CPU dry run end to end (every step of the GPU check at tiny
 sizes), and the launcher it uses on the GPU (fresh interpreters, killed with their
 children when a step's budget is spent), which the dry run replaces by forks."""
 import json
 import time
 
-import gpu_check
+from benchmarks import gpu_check
 from conftest import run_tool
 
 STEPS = ['benchmark_eager', 'benchmark_compile', 'pretrain', 'upernet', 'maskrcnn',
@@ -13,7 +13,7 @@ STEPS = ['benchmark_eager', 'benchmark_compile', 'pretrain', 'upernet', 'maskrcn
 
 def test_dry_run_runs_every_step(tmp_path):
     out = tmp_path / 'check.json'
-    _, log = run_tool('tools/gpu_check.py', '--dry-run', '--out', str(out))
+    _, log = run_tool('tools/benchmarks/gpu_check.py', '--dry-run', '--out', str(out))
     result = json.loads(log.strip().splitlines()[-1])
     assert result == json.loads(out.read_text())
     assert result['dry_run'] and result['device'] == 'cpu' and result['torch']

@@ -1,5 +1,5 @@
-"""Offline install for nodes without internet: tools/make_wheelhouse.py collects a real
-wheelhouse here (for this Python and platform), and ``WHEELHOUSE=DIR tools/install.sh``
+"""Offline install for nodes without internet: tools/misc/make_wheelhouse.py collects a real
+wheelhouse here (for this Python and platform), and ``WHEELHOUSE=DIR tools/misc/install.sh``
 installs from it into a fresh venv with every network path closed.
 
 The simulated node: GPU nodes bring their own torch (a CUDA build) in their Python. Here
@@ -81,7 +81,7 @@ def make_node(path):
 
 
 def install(python, venv, wheelhouse, cache, **env):
-    """Run WHEELHOUSE=... tools/install.sh with no network; (returncode, output).
+    """Run WHEELHOUSE=... tools/misc/install.sh with no network; (returncode, output).
     CXX names no compiler: were no mmcv ops wheel to match, fail rather than build it
     (20 minutes). PIP_NO_COMPILE=0 (pip's inverted spelling of --no-compile): compiling
     the stack's bytecode is two thirds of the install's time here, and not under test."""
@@ -92,7 +92,7 @@ def install(python, venv, wheelhouse, cache, **env):
     full_env.update(proxies, PIP_NO_INDEX='1', PYTHON=python, VENV=str(venv),
                     WHEELHOUSE=str(wheelhouse), MMSPLITMASK_CACHE=str(cache),
                     CXX='/nonexistent', PIP_NO_COMPILE='0', **env)
-    proc = subprocess.run(['bash', 'tools/install.sh'], cwd=ROOT, env=full_env,
+    proc = subprocess.run(['bash', 'tools/misc/install.sh'], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=600)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -110,10 +110,10 @@ def where(venv, modules):
 
 
 @pytest.mark.skipif(not pypi_reachable(), reason='PyPI is unreachable: the wheelhouse '
-                    'is collected from the network (tools/make_wheelhouse.py)')
+                    'is collected from the network (tools/misc/make_wheelhouse.py)')
 def test_wheelhouse_installs_offline_with_the_nodes_torch(tmp_path):
     wheelhouse, cache = tmp_path / 'wheelhouse', tmp_path / 'empty_cache'
-    subprocess.run([sys.executable, 'tools/make_wheelhouse.py', str(wheelhouse)],
+    subprocess.run([sys.executable, 'tools/misc/make_wheelhouse.py', str(wheelhouse)],
                    cwd=ROOT, check=True, timeout=600)
     manifest = json.load(open(wheelhouse / 'wheelhouse.json'))
     names = os.listdir(wheelhouse)
@@ -136,7 +136,7 @@ def test_wheelhouse_installs_offline_with_the_nodes_torch(tmp_path):
     hidden = next(wheelhouse.glob('termcolor-*.whl'))
     hidden.rename(tmp_path / hidden.name)
     rc, out = install(python, venv, wheelhouse, cache, MMCV_OPS='0')
-    fill = f'python tools/make_wheelhouse.py {wheelhouse} --python-version {here}'
+    fill = f'python tools/misc/make_wheelhouse.py {wheelhouse} --python-version {here}'
     assert rc != 0 and 'mmcv 2.1.0 WITHOUT ops' in out and re.search(
         rf'{re.escape(str(wheelhouse))} has no wheel for termcolor.*Fill it: '
         rf'{re.escape(fill)}', out), out[-3000:]
@@ -161,7 +161,7 @@ def test_wheelhouse_installs_offline_with_the_nodes_torch(tmp_path):
 def test_offline_install_errors_name_the_fix(tmp_path):
     """No folder, or a folder for another Python: each says so and names the fix."""
     rc, out = install(sys.executable, tmp_path / 'venv', tmp_path / 'none', tmp_path)
-    assert rc != 0 and 'no wheelhouse in' in out and 'tools/make_wheelhouse.py' in out
+    assert rc != 0 and 'no wheelhouse in' in out and 'tools/misc/make_wheelhouse.py' in out
 
     (tmp_path / 'wheelhouse.json').write_text(json.dumps({'python_versions': ['3.99']}))
     rc, out = install(sys.executable, tmp_path / 'venv', tmp_path, tmp_path)

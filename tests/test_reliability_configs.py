@@ -58,7 +58,7 @@ def test_missing_tokenizer_file_names_the_path(cfg, tmp_path):
                                       codebook_file=str(tmp_path / 'codebook.pth'))
     message = exit_message(build, cfg, tmp_path)
     assert f'{tmp_path}/codebook.pth does not exist' in message
-    assert 'tools/fit_tokenizer.py' in message  # and how to make one
+    assert 'tools/dataset_tools/fit_tokenizer.py' in message  # and how to make one
 
 
 @pytest.mark.parametrize('key,value', [

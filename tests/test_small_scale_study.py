@@ -1,4 +1,4 @@
-"""tools/small_scale_study.py end to end at toy size (data, pre-training, probes,
+"""tools/study/small_scale_study.py end to end at toy size (data, pre-training, probes,
 fine-tuning, report, then a second run that skips everything finished), and the
 report's statistics."""
 import json
@@ -6,14 +6,14 @@ import os.path as osp
 
 from conftest import run_tool
 
-from study_report import finetune_table, fmt, verdict
+from study.study_report import finetune_table, fmt, verdict
 
 
 ARM = 'splitmask_no_layer_scale_learned_pos'  # also exercises keeping learned positions
 
 
 def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
-    args = ['tools/small_scale_study.py', '--data', str(tmp_path / 'data'), '--work-dir',
+    args = ['tools/study/small_scale_study.py', '--data', str(tmp_path / 'data'), '--work-dir',
             str(tmp_path / 'study'), '--arms', ARM, '--seeds', '0',
             '--num-pool', '4', '--num-labelled', '4', '--pretrain-iters', '2',
             '--seg-iters', '2',
@@ -41,7 +41,7 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
     assert osp.isfile(tmp_path / 'report_toy_curves.png')
 
     _, again = run_tool(*args, timeout=300)
-    assert '$ tools/train.py' not in again and '$ tools/probe.py' not in again
+    assert '$ tools/train.py' not in again and '$ tools/analysis_tools/probe.py' not in again
 
 
 def test_report_calls_a_difference_only_beyond_two_pooled_std():

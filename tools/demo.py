@@ -16,7 +16,7 @@ import sys
 import time
 
 import cv2
-from analyze_logs import read_run
+from analysis_tools.analyze_logs import read_run
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PRETRAIN = 'configs/splitmask/splitmask_vit-tiny-p16_1xb32-coslr-60e_demo.py'
@@ -73,7 +73,7 @@ def data_options(data, kind):
 def main():
     args, start = parse_args(), time.time()
     if not osp.isfile(osp.join(ROOT, args.data, 'annotations', 'instances_val.json')):
-        run('tools/make_demo_data.py', args.data, '--num-train', str(args.num_train),
+        run('tools/dataset_tools/make_demo_data.py', args.data, '--num-train', str(args.num_train),
             '--num-val', str(args.num_val))
     pre_dir = f'{args.work_dir}/pretrain'
     pre_ckpt = f'epoch_{args.pretrain_epochs}.pth'
@@ -129,9 +129,9 @@ def main():
 
 
 def probe(data, ckpt, out):
-    """Dense probe mIoU of the demo encoder (tools/probe.py), cached in ``out``."""
+    """Dense probe mIoU of the demo encoder (tools/analysis_tools/probe.py), cached in ``out``."""
     if not osp.isfile(osp.join(ROOT, out)):
-        cmd = [sys.executable, 'tools/probe.py', PRETRAIN, *([ckpt] if ckpt else []),
+        cmd = [sys.executable, 'tools/analysis_tools/probe.py', PRETRAIN, *([ckpt] if ckpt else []),
                '--seg-root', data]
         print('\n$ ' + ' '.join(cmd[1:]), flush=True)
         last = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True,
@@ -170,13 +170,13 @@ def enlarge(path, min_height=480):
 
 
 def plot_curves(work_dir):
-    """Training curves of the demo runs as PNGs (tools/analyze_logs.py)."""
+    """Training curves of the demo runs as PNGs (tools/analysis_tools/analyze_logs.py)."""
     plots = {'pretrain_curves.png': (['pretrain'], ['loss_mim', 'loss_match', 'acc_token',
                                                     'acc_match']),
              'det_curves.png': (['det_splitmask', 'det_random'], ['loss', 'loss_mask']),
              'seg_curves.png': (['seg_splitmask', 'seg_random'], ['loss', 'decode.acc_seg'])}
     for name, (runs, keys) in plots.items():
-        run('tools/analyze_logs.py', *[f'{work_dir}/{r}' for r in runs], '--keys', *keys,
+        run('tools/analysis_tools/analyze_logs.py', *[f'{work_dir}/{r}' for r in runs], '--keys', *keys,
             '--out', f'{work_dir}/{name}')
     return [f'{work_dir}/{name}' for name in plots]
 

@@ -43,7 +43,7 @@ def main():
         raise SystemExit(f'error: {args.config} defines no test (empty test_evaluator). '
                          'For a pre-training checkpoint, extract features with '
                          'mmpretrain.apis.FeatureExtractor (README "Use a trained model") '
-                         'or probe the frozen encoder with tools/probe.py')
+                         'or probe the frozen encoder with tools/analysis_tools/probe.py')
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'error: checkpoint {args.checkpoint} does not exist')
     cfg.load_from = args.checkpoint

@@ -1,4 +1,4 @@
-# SplitMask ViT-Tiny of the small-scale study (tools/small_scale_study.py): layer scale
+# SplitMask ViT-Tiny of the small-scale study (tools/study/small_scale_study.py): layer scale
 # 0.1 (as BEiT) in encoder and decoder, sin-cos positions (kept in transfer).
 _base_ = ['../_base_/models/splitmask_vit-tiny-p16.py', '../_base_/study_pretrain.py']
 model = dict(

@@ -12,7 +12,7 @@ class ProbeHook(Hook):
     """Every ``interval`` iterations (and after the last), fit the dense linear probe
     of :mod:`mmsplitmask.evaluation.probe` on the frozen ``model.backbone`` and log
     ``probe/dense_miou`` and ``probe/dense_acc`` (scalars.json, so
-    ``tools/analyze_logs.py --keys probe/dense_miou`` draws them).
+    ``tools/analysis_tools/analyze_logs.py --keys probe/dense_miou`` draws them).
 
     Switch it on in a pre-training config::
 

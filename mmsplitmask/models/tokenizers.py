@@ -90,7 +90,7 @@ class RandomProjectionTokenizer(PatchTokenizer):
 
 @register_model()
 class CodebookTokenizer(PatchTokenizer):
-    """Codebook read from a file written by ``tools/fit_tokenizer.py``.
+    """Codebook read from a file written by ``tools/dataset_tools/fit_tokenizer.py``.
 
     That tool builds the 'random patches' codebook (patches sampled from the
     training images) and the 'k-means' codebook (centroids of sampled patches).
@@ -101,7 +101,7 @@ class CodebookTokenizer(PatchTokenizer):
         if not osp.isfile(codebook_file):
             raise FileNotFoundError(
                 f'tokenizer codebook {codebook_file} does not exist. Build it with: '
-                f'python tools/fit_tokenizer.py CONFIG --method kmeans --out {codebook_file}')
+                f'python tools/dataset_tools/fit_tokenizer.py CONFIG --method kmeans --out {codebook_file}')
         saved = safe_torch_load(codebook_file, map_location='cpu')
         stored_norm = bool(saved.get('normalize_patches', False))
         if normalize_patches is not None and normalize_patches != stored_norm:

@@ -26,7 +26,7 @@ What it counts, for one image of ``--shape`` (random pixels):
 Units are mmengine's (as fvcore's): one multiply-add is ONE flop, so a matmul of
 (m, k) by (k, n) counts m*k*n; biases, activations, softmax and element-wise ops are
 not counted, norms are (about 5 per element), as are convolutions, interpolation and
-adaptive pooling. ``tools/benchmark_pretrain.py`` counts 2 FLOPs per multiply-add:
+adaptive pooling. ``tools/benchmarks/benchmark_pretrain.py`` counts 2 FLOPs per multiply-add:
 double this tool's figure to compare. mmengine 0.10.7 has no rule for torch's fused
 ``scaled_dot_product_attention``, which every ViT here uses (ours and mmpretrain's),
 so this tool adds one (q@k^T and attention@v); without it attention would count 0.

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from _common import load_config  # noqa: E402
-from browse_dataset import hide  # noqa: E402
+from analysis_tools.browse_dataset import hide  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 from mmengine.utils import scandir  # noqa: E402

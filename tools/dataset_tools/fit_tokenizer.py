@@ -1,6 +1,6 @@
 """Build a 'random patches' or 'k-means' codebook from a pre-training config's data.
 
-    python tools/fit_tokenizer.py configs/splitmask/<config>.py --method kmeans \
+    python tools/dataset_tools/fit_tokenizer.py configs/splitmask/<config>.py --method kmeans \
         --out work_dirs/tokenizers/coco_kmeans8192.pth
 
 then use it with
@@ -15,13 +15,16 @@ vectors.
 import argparse
 import os
 import os.path as osp
+import sys
 
-import torch
-import torch.nn.functional as F
-from _common import load_config
-from mmengine.config import DictAction
-from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # tools/
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from _common import load_config  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmsplitmask.models.tokenizers import PatchTokenizer
 

@@ -11,9 +11,9 @@ only, ``--only-binary :all:``, and finds them for everything else):
 
 - ``mmcv-2.1.0+noops-py2.py3-none-any.whl``: built here with MMCV_WITH_OPS=0, any Python;
   mmcv.ops (and so mmdet/mmseg models and ``import mmsplitmask``) will not import;
-- ``mmcv/mmcv-2.1.0.tar.gz``: the sdist, from which tools/install.sh builds the ops on
+- ``mmcv/mmcv-2.1.0.tar.gz``: the sdist, from which tools/misc/install.sh builds the ops on
   the node against the node's torch (needs g++; nvcc for the CUDA ops);
-- ``mmcv/<key>/mmcv-*.whl``: wheels with ops that tools/install.sh built on this machine
+- ``mmcv/<key>/mmcv-*.whl``: wheels with ops that tools/misc/install.sh built on this machine
   (cached under ~/.cache/mmsplitmask/wheels/<key>, key = torch version, Python, device);
   the node uses one only if its torch version and Python match the key.
 
@@ -36,10 +36,10 @@ import sys
 import tarfile
 import tempfile
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 MMCV = '2.1.0'
 NODE_OWN = {'torch', 'torchvision'}  # never collected: the node's own build is used
-# tools/install.sh installs these besides requirements.txt (ninja/wheel: the ops build).
+# tools/misc/install.sh installs these besides requirements.txt (ninja/wheel: the ops build).
 BUILD_TOOLS = ['wheel', 'ninja']
 # mmcv's setup.py imports pkg_resources, which setuptools 81 removed.
 BUILD_CONSTRAINTS = 'setuptools<81\n'
@@ -120,7 +120,7 @@ def build_pure_mmcv(out, tmp, env):
 
 
 def copy_ops_wheels(out, pytag):
-    """The mmcv wheels with ops that tools/install.sh built here for this Python."""
+    """The mmcv wheels with ops that tools/misc/install.sh built here for this Python."""
     cache = os.environ.get('MMSPLITMASK_CACHE') or osp.join(
         os.environ.get('XDG_CACHE_HOME') or osp.expanduser('~/.cache'), 'mmsplitmask')
     keys = []

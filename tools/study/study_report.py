@@ -1,4 +1,4 @@
-"""Tables and curves of tools/small_scale_study.py, from its results/ JSON files alone.
+"""Tables and curves of tools/study/small_scale_study.py, from its results/ JSON files alone.
 
 Writes the part of the report between the markers below (the text around them is
 kept) and a picture of the probe and pretext curves next to the report.
@@ -8,7 +8,7 @@ import json
 import os.path as osp
 import statistics
 
-MARKERS = '<!-- study:{tag}:begin (tools/small_scale_study.py writes this part) -->', \
+MARKERS = '<!-- study:{tag}:begin (tools/study/small_scale_study.py writes this part) -->', \
     '<!-- study:{tag}:end -->'
 
 
@@ -66,7 +66,7 @@ def final_probe_table(probe, pretrain, arms):
     random_probe = [r['dense_probe_miou'] for r in probe.get('random', [])]
     reference = [r['dense_probe_miou'] for r in probe.get('splitmask', [])]
     lines = ['### Dense linear probe after pre-training (frozen last block, 200 train / 200 '
-             'val scenes, `tools/probe.py`)', '',
+             'val scenes, `tools/analysis_tools/probe.py`)', '',
              '| arm | what it tests | probe mIoU | vs random init | vs `splitmask` | '
              'loss_mim | acc_token (%) | acc_match (%) |', '|---|---|---|---|---|---|---|---|',
              f'| random init | no pre-training | {fmt(random_probe)} | | | | | |']

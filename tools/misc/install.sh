@@ -5,12 +5,12 @@
 # and the wheel is cached under ~/.cache/mmsplitmask, keyed by mmcv/torch/python/device.
 #
 # Offline (nodes without internet): WHEELHOUSE=DIR installs from DIR only, a folder made
-# by tools/make_wheelhouse.py on a machine with internet. A $PYTHON that has torch keeps
+# by tools/misc/make_wheelhouse.py on a machine with internet. A $PYTHON that has torch keeps
 # its own torch (requirements.txt's torch pin is not applied); mmcv's ops come from a
 # wheel in DIR or the cache built for this torch, else are built from DIR's mmcv sdist;
 # MMCV_OPS=0 installs DIR's mmcv without ops instead.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 PYTHON=${PYTHON:-python3.11}
 VENV=$(realpath -m "${VENV:-.venv}")
@@ -27,7 +27,7 @@ step() { echo; echo "==> $*"; }
 die() { echo >&2; echo "ERROR: $*" >&2; exit 1; }
 
 if [ -n "$WHEELHOUSE" ]; then
-  FILL="python tools/make_wheelhouse.py $WHEELHOUSE --python-version X.Y  (on a machine with internet)"
+  FILL="python tools/misc/make_wheelhouse.py $WHEELHOUSE --python-version X.Y  (on a machine with internet)"
   [ -f "$WHEELHOUSE/wheelhouse.json" ] || die "no wheelhouse in $WHEELHOUSE (WHEELHOUSE=...). Make one: $FILL"
   # pip sees DIR and nothing else: no index, and no links or indexes from pip.conf.
   export PIP_NO_INDEX=1 PIP_FIND_LINKS="$WHEELHOUSE" PIP_CONFIG_FILE=/dev/null

@@ -1,7 +1,7 @@
 """Does SplitMask pre-training beat random init? A controlled study at toy scale.
 
-    python tools/small_scale_study.py            (all steps; finished ones are skipped)
-    python tools/small_scale_study.py --jobs 8   (beside a GPU: 8 runs share it)
+    python tools/study/small_scale_study.py            (all steps; finished ones are skipped)
+    python tools/study/small_scale_study.py --jobs 8   (beside a GPU: 8 runs share it)
 
 A ViT-Tiny, 3,000 updates per arm and seed: 75-95 min on 2 CPU cores (1.5-1.9 s per
 update), ~7 min on an H200 with 8 jobs (docs/small_scale_study.md), so the full study
@@ -11,7 +11,7 @@ Steps, each resumable (a finished run is skipped, a killed one resumes):
   data      shape-only scenes (only the shape tells the class): a labelled set of
             200 train / 200 val scenes and an unlabeled pool of 1000 more
   pretrain  every arm of ARMS for every seed, through tools/train.py
-  probe     the dense linear probe (tools/probe.py) of every checkpoint and of random
+  probe     the dense linear probe (tools/analysis_tools/probe.py) of every checkpoint and of random
             init, on the labelled scenes
   finetune  UperNet from the arms of FINETUNE and random init, through tools/train.py
   report    docs/small_scale_study.md: tables (mean +- std over seeds) and curves
@@ -31,7 +31,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.join(ROOT, 'tools'))  # study.study_report
 SPLITMASK = 'configs/study/splitmask_vit-tiny-p16_1xb32-3k-iters_study.py'
 BEIT = 'configs/study/beit_vit-tiny-p16_1xb32-3k-iters_study.py'
 MAE = 'configs/study/mae_vit-tiny-p16_1xb32-3k-iters_study.py'
@@ -181,7 +182,7 @@ def make_data(args):
         out = osp.join(args.data, name)
         if osp.isfile(osp.join(ROOT, out, 'annotations', 'instances_val.json')):
             continue
-        run(['tools/make_demo_data.py', out, '--shape-only', '--num-train', str(num_train),
+        run(['tools/dataset_tools/make_demo_data.py', out, '--shape-only', '--num-train', str(num_train),
              '--num-val', str(num_val), '--seed', str(seed)])
 
 
@@ -254,10 +255,10 @@ def probe_one(args, arm, seed):
     if osp.isfile(out):
         return
     if arm == 'random':
-        cmd = ['tools/probe.py', SPLITMASK]
+        cmd = ['tools/analysis_tools/probe.py', SPLITMASK]
     else:
         config, options, _, ckpt = pretraining(args, arm, seed)
-        cmd = ['tools/probe.py', config, ckpt, *backbone_options(options)]
+        cmd = ['tools/analysis_tools/probe.py', config, ckpt, *backbone_options(options)]
     log = out.replace('.json', '.log')
     os.makedirs(osp.dirname(out), exist_ok=True)
     run(cmd + ['--seg-root', osp.join(args.data, 'labelled'), '--seed', str(seed)], log=log)
@@ -359,7 +360,7 @@ def main(argv=None):
                     summarise(args, arm, seed)
     failed = run_all(args)
     if 'report' in args.steps:
-        from study_report import write_report
+        from study.study_report import write_report
         write_report(osp.join(ROOT, args.work_dir, 'results'), osp.join(ROOT, args.report),
                      ARMS, args.report_tag)
     if failed:

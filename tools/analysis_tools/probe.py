@@ -1,6 +1,6 @@
 """Probe an encoder's frozen features: dense linear probe (mIoU) and k-NN top-1.
 
-    python tools/probe.py CONFIG [CHECKPOINT] --seg-root DIR [--cls-root DIR] [--seed N]
+    python tools/analysis_tools/probe.py CONFIG [CHECKPOINT] --seg-root DIR [--cls-root DIR] [--seed N]
 
 CONFIG is any pre-training or transfer config (its backbone is probed); CHECKPOINT is a
 file of tools/train.py (``backbone.*`` weights) or a converted backbone-only file.
@@ -15,7 +15,7 @@ import json
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # the repository
 
 import mmsplitmask  # noqa: E402,F401  (patches + registers all modules)
 import torch  # noqa: E402

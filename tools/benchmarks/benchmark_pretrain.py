@@ -1,6 +1,6 @@
 """Pre-training throughput of SplitMask vs mmpretrain's BEiT, side by side in one run.
 
-    python tools/benchmark_pretrain.py --arch small --batch-size 32 --device cpu
+    python tools/benchmarks/benchmark_pretrain.py --arch small --batch-size 32 --device cpu
 
 Measures, on the same random inputs: the machine's matmul peak (fp32 on CPU, bf16 on
 GPU), then images/s of a full training step (forward, backward, AdamW step with
@@ -35,11 +35,11 @@ import time
 
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
-from benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
+from benchmarks.benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
 
 ARCH = {'tiny': (192, 12), 'small': (384, 12), 'base': (768, 12), 'large': (1024, 24)}
 IMG, PATCH, VOCAB, BEIT_MASKED = 224, 16, 8192, 75

@@ -1,6 +1,6 @@
 """Training-iteration time of Mask R-CNN with a ViT-S/16 backbone vs mmdet's ResNet-50.
 
-    python tools/benchmark_detection.py --size 512 --batch-size 2 --device cpu
+    python tools/benchmarks/benchmark_detection.py --size 512 --batch-size 2 --device cpu
 
 Both models come from their configs (ours: configs/_base_/models/mask-rcnn_vit-small-
 p16_fpn.py, which inherits mmdet's mask-rcnn_r50_fpn.py and swaps the backbone; the
@@ -27,11 +27,11 @@ import time
 
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
-from benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
+from benchmarks.benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
 
 CONFIGS = {
     'vit_s': osp.join(ROOT, 'configs/_base_/models/mask-rcnn_vit-small-p16_fpn.py'),

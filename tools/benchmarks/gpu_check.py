@@ -1,13 +1,13 @@
 """Check the GPU path on a fresh node, after the install: a budget of
 470 s (about 8 minutes) on one H100, not yet run on a GPU.
 
-    python tools/gpu_check.py --out gpu_check.json
-    python tools/gpu_check.py --dry-run     # the same steps on CPU at tiny sizes (tested)
+    python tools/benchmarks/gpu_check.py --out gpu_check.json
+    python tools/benchmarks/gpu_check.py --dry-run     # the same steps on CPU at tiny sizes (tested)
 
 Steps, in order; each runs its tools in their own processes within a time budget, and
 a step that fails or runs out of time is reported while the others still run:
 
-1. ``benchmark_eager``, ``benchmark_compile``: tools/benchmark_pretrain.py, ViT-B/16,
+1. ``benchmark_eager``, ``benchmark_compile``: tools/benchmarks/benchmark_pretrain.py, ViT-B/16,
    SplitMask vs mmpretrain's BEiT under bf16 autocast, without and with torch.compile:
    img/s, MFU against the measured bf16 matmul peak, peak memory.
 2. ``pretrain``: SplitMask pre-training through tools/train.py --amp with the ViT-B
@@ -16,7 +16,7 @@ a step that fails or runs out of time is reported while the others still run:
 3. ``upernet``: 50 iterations of UperNet fine-tuning (--amp) from that checkpoint on
    generated scenes; ``maskrcnn``: one Mask R-CNN iteration (--amp) where mmcv's
    RoIAlign runs on the device, else skipped with the reason.
-4. ``data_pipeline``: tools/benchmark_data.py with every CPU core as a worker: the
+4. ``data_pipeline``: tools/benchmarks/benchmark_data.py with every CPU core as a worker: the
    pre-training pipeline's images/s against the GPU step's.
 
 Prints progress, then as the last line one JSON object: device, versions, each step
@@ -42,7 +42,7 @@ import time
 import traceback
 import warnings
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
@@ -134,7 +134,7 @@ def last_json(text):
 
 def records(work_dir):
     """Logged records of the newest tools/train.py run in ``work_dir``."""
-    from analyze_logs import read_run
+    from analysis_tools.analyze_logs import read_run
     return read_run(work_dir)
 
 
@@ -321,7 +321,7 @@ class Check:
         def fn(deadline):
             if compiled and self.dry:
                 raise Skip('no torch.compile in the dry run (minutes of compilation on CPU)')
-            output = self.run(['tools/benchmark_pretrain.py', '--device', self.device,
+            output = self.run(['tools/benchmarks/benchmark_pretrain.py', '--device', self.device,
                                '--arch', self.size['arch'], *self.size['bench'],
                                '--rounds', '1', *(['--compile'] if compiled else [])],
                               deadline, f'benchmark_{"compile" if compiled else "eager"}.log')
@@ -426,7 +426,7 @@ class Check:
 
     def data_pipeline(self, deadline):
         workers = 1 if self.dry else CORES
-        output = self.run(['tools/benchmark_data.py', '--config', PRETRAIN,
+        output = self.run(['tools/benchmarks/benchmark_data.py', '--config', PRETRAIN,
                            '--workers', workers, *self.size['data']], deadline,
                           'data_pipeline.log')
         result = last_json(output)['results'][0]

@@ -1,6 +1,6 @@
 """Generate the demo scenes: COCO instances, semantic masks and unlabeled images.
 
-    python tools/make_demo_data.py data/demo --num-train 160 --num-val 40
+    python tools/dataset_tools/make_demo_data.py data/demo --num-train 160 --num-val 40
 
 Backgrounds and object textures are the photographs bundled with scikit-image
 (`--no-photos`: smooth gradients). Deterministic for a seed; see
@@ -10,7 +10,7 @@ import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # the repository
 
 from mmengine.utils import ProgressBar  # noqa: E402
 

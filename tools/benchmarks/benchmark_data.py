@@ -1,7 +1,7 @@
 """Images/s per worker process of the pre-training data pipeline.
 
-    python tools/benchmark_data.py                    # generated 640x480 JPEGs
-    python tools/benchmark_data.py --folder data/coco/train2017 --workers 1 8
+    python tools/benchmarks/benchmark_data.py                    # generated 640x480 JPEGs
+    python tools/benchmarks/benchmark_data.py --folder data/coco/train2017 --workers 1 8
 
 Builds the training pipeline of a pre-training config (default: SplitMask ViT-B on
 COCO: decode, flip, random resized crop to 224 plus the 112 px target copy, the
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 DEFAULT_CONFIG = 'configs/splitmask/splitmask_vit-base-p16_16xb128-amp-coslr-3000e_coco.py'
 

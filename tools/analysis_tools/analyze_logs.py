@@ -1,6 +1,6 @@
 """Plot training curves of one or more runs to a PNG.
 
-    python tools/analyze_logs.py work_dirs/demo/pretrain work_dirs/other_run \
+    python tools/analysis_tools/analyze_logs.py work_dirs/demo/pretrain work_dirs/other_run \
         --keys loss_mim loss_match acc_token acc_match --out curves.png
 
 Each argument is a work dir (its newest ``*/vis_data/scalars.json``) or a

@@ -1,6 +1,6 @@
 """What to look at when pre-training does not help: targets and feature scale.
 
-    python tools/diagnose_pretrain.py CONFIG [CHECKPOINT] --images DIR [--num-images N]
+    python tools/analysis_tools/diagnose_pretrain.py CONFIG [CHECKPOINT] --images DIR [--num-images N]
 
 Targets: the config's tokenizer on the targets of N samples of the config's own
 pre-training pipeline (its crops of the images under DIR): token entropy, the share of
@@ -18,7 +18,7 @@ import math
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # the repository
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
