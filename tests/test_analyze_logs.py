@@ -18,10 +18,11 @@ def fake_run(root, name, scale):
 def test_plots_runs_to_png(tmp_path):
     runs = [fake_run(tmp_path, 'a', 9.0), fake_run(tmp_path, 'b', 7.0)]
     out = tmp_path / 'curves.png'
-    _, log = run_tool('tools/analysis_tools/analyze_logs.py', *runs, '--keys', 'loss_mim', 'acc_match',
-                      '--out', str(out))
+    _, log = run_tool('tools/analysis_tools/analyze_logs.py', *runs, '--keys', 'loss_mim',
+                      'acc_match', '--out', str(out))
     assert '2 panels, 4 curves' in log
     image = cv2.imread(str(out))
     assert image.shape[1] > image.shape[0] > 200  # two panels side by side
-    code, log = run_tool('tools/analysis_tools/analyze_logs.py', str(tmp_path / 'nothing'), check=False)
+    code, log = run_tool('tools/analysis_tools/analyze_logs.py', str(tmp_path / 'nothing'),
+                         check=False)
     assert code != 0 and 'no */vis_data/scalars.json' in log

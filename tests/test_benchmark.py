@@ -5,8 +5,8 @@ from conftest import run_tool
 
 
 def test_benchmark_prints_side_by_side_json():
-    _, out = run_tool('tools/benchmarks/benchmark_pretrain.py', '--arch', 'tiny', '--batch-size', '2',
-                      '--iters', '1', '--warmup', '0', '--rounds', '1')
+    _, out = run_tool('tools/benchmarks/benchmark_pretrain.py', '--arch', 'tiny',
+                      '--batch-size', '2', '--iters', '1', '--warmup', '0', '--rounds', '1')
     result = json.loads(out.strip().splitlines()[-1])
     for key in ('splitmask_img_per_s', 'beit_img_per_s', 'splitmask_mfu', 'beit_mfu',
                 'peak_gflops', 'splitmask_peak_mem_gib', 'beit_peak_mem_gib'):

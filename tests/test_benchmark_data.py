@@ -5,8 +5,8 @@ from conftest import run_tool
 
 
 def test_data_benchmark_prints_per_worker_json():
-    _, out = run_tool('tools/benchmarks/benchmark_data.py', '--num-files', '3', '--size', '160', '120',
-                      '--images', '4', '--workers', '1')
+    _, out = run_tool('tools/benchmarks/benchmark_data.py', '--num-files', '3',
+                      '--size', '160', '120', '--images', '4', '--workers', '1')
     result = json.loads([line for line in out.splitlines() if line.startswith('{')][-1])
     assert result['img_per_s_per_worker'] > 0
     assert [r['workers'] for r in result['results']] == [1]

@@ -46,7 +46,8 @@ def test_folder_pretraining_reads_images_recursively(tmp_path):
 def photo_scenes(tmp_path_factory):
     """tools/dataset_tools/make_demo_data.py as make demo runs it (photographs), at a small size."""
     out = str(tmp_path_factory.mktemp('photo_scenes'))
-    _, log = run_tool('tools/dataset_tools/make_demo_data.py', out, '--num-train', '6', '--num-val', '2')
+    _, log = run_tool('tools/dataset_tools/make_demo_data.py', out, '--num-train', '6',
+                      '--num-val', '2')
     assert 'wrote 6 train / 2 val scenes' in log
     return out
 

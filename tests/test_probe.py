@@ -1,4 +1,5 @@
-"""tools/analysis_tools/probe.py, the ProbeHook and tools/analysis_tools/diagnose_pretrain.py on generated data."""
+"""tools/analysis_tools/probe.py, the ProbeHook and
+tools/analysis_tools/diagnose_pretrain.py on generated data."""
 import json
 import os
 import os.path as osp
@@ -119,7 +120,8 @@ def test_probe_cli_prints_json_line_and_loads_checkpoint(scenes, cls_root, tmp_p
 def test_probe_cli_names_missing_labels(tmp_path):
     os.makedirs(tmp_path / 'images' / 'train')
     cv2.imwrite(str(tmp_path / 'images' / 'train' / 'a.jpg'), np.zeros((32, 32, 3), np.uint8))
-    code, out = run_tool('tools/analysis_tools/probe.py', CONFIG, '--seg-root', str(tmp_path), check=False)
+    code, out = run_tool('tools/analysis_tools/probe.py', CONFIG, '--seg-root', str(tmp_path),
+                         check=False)
     assert code != 0 and 'a.jpg has no label map' in out and 'seg/train' in out
 
 
@@ -135,8 +137,8 @@ def test_probe_hook_logs_beside_the_losses(scenes, tmp_path):
     assert [r['step'] for r in probes] == [3, 6]  # every 3 iterations; 6 is the last
     assert all(0 <= r['probe/dense_miou'] <= 100 for r in probes)
     assert any('loss_mim' in r for r in records)
-    _, out = run_tool('tools/analysis_tools/analyze_logs.py', str(tmp_path), '--keys', 'probe/dense_miou',
-                      '--out', str(tmp_path / 'probe.png'))
+    _, out = run_tool('tools/analysis_tools/analyze_logs.py', str(tmp_path), '--keys',
+                      'probe/dense_miou', '--out', str(tmp_path / 'probe.png'))
     assert '1 curves' in out
 
 

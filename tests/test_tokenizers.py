@@ -50,8 +50,8 @@ def test_fit_tokenizer_builds_codebooks_from_a_config(scenes, tmp_path):
     from conftest import run_tool
     for method in ('random_patches', 'kmeans'):
         out = tmp_path / f'{method}.pth'
-        run_tool('tools/dataset_tools/fit_tokenizer.py', 'tests/configs/splitmask_tiny.py', '--method', method,
-                 '--out', str(out), '--vocab-size', '64', '--num-patches', '3000',
+        run_tool('tools/dataset_tools/fit_tokenizer.py', 'tests/configs/splitmask_tiny.py',
+                 '--method', method, '--out', str(out), '--vocab-size', '64', '--num-patches', '3000',
                  '--iters', '5', '--cfg-options',
                  f'train_dataloader.dataset.data_root={scenes}/pretrain')
         saved = torch.load(out, weights_only=True)

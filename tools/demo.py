@@ -176,7 +176,8 @@ def plot_curves(work_dir):
              'det_curves.png': (['det_splitmask', 'det_random'], ['loss', 'loss_mask']),
              'seg_curves.png': (['seg_splitmask', 'seg_random'], ['loss', 'decode.acc_seg'])}
     for name, (runs, keys) in plots.items():
-        run('tools/analysis_tools/analyze_logs.py', *[f'{work_dir}/{r}' for r in runs], '--keys', *keys,
+        run('tools/analysis_tools/analyze_logs.py', *[f'{work_dir}/{r}' for r in runs],
+            '--keys', *keys,
             '--out', f'{work_dir}/{name}')
     return [f'{work_dir}/{name}' for name in plots]
 

@@ -9,7 +9,8 @@ _base_ = [
 # encoder then sees the positions it was pre-trained with.
 model = dict(backbone=dict(img_size=128, pos_embed='sincos'))
 # The dense probe of the encoder every 100 updates on the labelled demo scenes, logged
-# beside the losses (tools/analysis_tools/analyze_logs.py --keys probe/dense_miou). Where seg_root has
+# beside the losses (tools/analysis_tools/analyze_logs.py --keys probe/dense_miou).
+# Where seg_root has
 # no labelled scenes (a config inheriting this one for other images), it warns and is off.
 custom_hooks = [
     dict(type='NonFiniteLossHook', max_consecutive=10),

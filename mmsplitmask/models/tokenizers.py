@@ -101,7 +101,8 @@ class CodebookTokenizer(PatchTokenizer):
         if not osp.isfile(codebook_file):
             raise FileNotFoundError(
                 f'tokenizer codebook {codebook_file} does not exist. Build it with: '
-                f'python tools/dataset_tools/fit_tokenizer.py CONFIG --method kmeans --out {codebook_file}')
+                'python tools/dataset_tools/fit_tokenizer.py CONFIG --method kmeans '
+                f'--out {codebook_file}')
         saved = safe_torch_load(codebook_file, map_location='cpu')
         stored_norm = bool(saved.get('normalize_patches', False))
         if normalize_patches is not None and normalize_patches != stored_norm:

@@ -1,6 +1,7 @@
 """What to look at when pre-training does not help: targets and feature scale.
 
-    python tools/analysis_tools/diagnose_pretrain.py CONFIG [CHECKPOINT] --images DIR [--num-images N]
+    python tools/analysis_tools/diagnose_pretrain.py CONFIG [CHECKPOINT] --images DIR \
+        [--num-images N]
 
 Targets: the config's tokenizer on the targets of N samples of the config's own
 pre-training pipeline (its crops of the images under DIR): token entropy, the share of

@@ -1,6 +1,7 @@
 """Probe an encoder's frozen features: dense linear probe (mIoU) and k-NN top-1.
 
-    python tools/analysis_tools/probe.py CONFIG [CHECKPOINT] --seg-root DIR [--cls-root DIR] [--seed N]
+    python tools/analysis_tools/probe.py CONFIG [CHECKPOINT] --seg-root DIR [--cls-root DIR] \
+        [--seed N]
 
 CONFIG is any pre-training or transfer config (its backbone is probed); CHECKPOINT is a
 file of tools/train.py (``backbone.*`` weights) or a converted backbone-only file.

@@ -31,7 +31,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
-from benchmarks.benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
+from benchmarks.benchmark_utils import (alternate, medians, peak_memory_gib,  # noqa: E402
+                                        run_isolated, sync)
 
 CONFIGS = {
     'vit_s': osp.join(ROOT, 'configs/_base_/models/mask-rcnn_vit-small-p16_fpn.py'),

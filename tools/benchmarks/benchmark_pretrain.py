@@ -39,7 +39,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
-from benchmarks.benchmark_utils import alternate, medians, peak_memory_gib, run_isolated, sync  # noqa: E402
+from benchmarks.benchmark_utils import (alternate, medians, peak_memory_gib,  # noqa: E402
+                                        run_isolated, sync)
 
 ARCH = {'tiny': (192, 12), 'small': (384, 12), 'base': (768, 12), 'large': (1024, 24)}
 IMG, PATCH, VOCAB, BEIT_MASKED = 224, 16, 8192, 75

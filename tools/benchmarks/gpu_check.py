@@ -2,7 +2,7 @@
 470 s (about 8 minutes) on one H100, not yet run on a GPU.
 
     python tools/benchmarks/gpu_check.py --out gpu_check.json
-    python tools/benchmarks/gpu_check.py --dry-run     # the same steps on CPU at tiny sizes (tested)
+    python tools/benchmarks/gpu_check.py --dry-run  # the same steps on CPU, tiny sizes (tested)
 
 Steps, in order; each runs its tools in their own processes within a time budget, and
 a step that fails or runs out of time is reported while the others still run:

@@ -182,7 +182,8 @@ def make_data(args):
         out = osp.join(args.data, name)
         if osp.isfile(osp.join(ROOT, out, 'annotations', 'instances_val.json')):
             continue
-        run(['tools/dataset_tools/make_demo_data.py', out, '--shape-only', '--num-train', str(num_train),
+        run(['tools/dataset_tools/make_demo_data.py', out, '--shape-only',
+             '--num-train', str(num_train),
              '--num-val', str(num_val), '--seed', str(seed)])
 
 

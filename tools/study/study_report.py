@@ -111,8 +111,8 @@ def budget_table(pretrain, arms):
 
 def finetune_table(finetune):
     """One row per (init, layer decay, lr, encoder: frozen or not, positions kept or
-    not, labelled scenes), compared with random init fine-tuned the same way (positions aside: random
-    ones are random either way); results written before lr was recorded used 1e-3."""
+    not, labelled scenes), compared with random init fine-tuned the same way (positions
+    aside: random ones are random either way); results written before lr was recorded used 1e-3."""
     groups = {}
     for records in finetune.values():
         for r in records:
