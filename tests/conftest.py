@@ -28,6 +28,15 @@ def run_tool(*args, timeout=600, env=None, check=True, cwd=ROOT):
     return proc.returncode, output
 
 
+def toolbox_tool(package, name):
+    """The train.py / test.py a toolbox ships inside its package (what ``mim train``
+    and ``mim test`` run), to check our configs under the toolbox's own tools."""
+    module = __import__(package)
+    path = osp.join(osp.dirname(module.__file__), '.mim', 'tools', name)
+    assert osp.isfile(path), f'{package} has no shipped tools/{name} at {path}'
+    return path
+
+
 @pytest.fixture(scope='session')
 def scenes(tmp_path_factory):
     """Generated COCO-format + semantic-mask scenes with non-square sizes."""

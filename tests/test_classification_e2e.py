@@ -4,7 +4,7 @@ import os.path as osp
 
 import cv2
 import numpy as np
-from conftest import ROOT, run_tool
+from conftest import ROOT, run_tool, toolbox_tool
 
 from mmsplitmask.datasets.synthetic import CLASSES, make_scene
 
@@ -44,6 +44,13 @@ def test_finetune_and_test_classifier(tmp_path):
     _, log = run_tool('tools/test.py', 'tests/configs/cls_tiny.py',
                       str(tmp_path / 'work' / 'epoch_1.pth'), '--work-dir',
                       str(tmp_path / 'work'), *options)
+    assert 'accuracy/top1' in log
+    # mmpretrain's own shipped tools (what `mim train/test mmpretrain` run)
+    run_tool(toolbox_tool('mmpretrain', 'train.py'), 'tests/configs/cls_tiny.py', '--work-dir',
+             str(tmp_path / 'shipped'), *options)
+    _, log = run_tool(toolbox_tool('mmpretrain', 'test.py'), 'tests/configs/cls_tiny.py',
+                      str(tmp_path / 'shipped' / 'epoch_1.pth'), '--work-dir',
+                      str(tmp_path / 'shipped'), *options)
     assert 'accuracy/top1' in log
 
     # mmpretrain's own inference API on our config and checkpoint; unlike mmdet's and

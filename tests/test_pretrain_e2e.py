@@ -1,4 +1,5 @@
-"""SplitMask and BEiT pre-training end to end through tools/train.py."""
+"""SplitMask and BEiT pre-training end to end through tools/train.py (and mmpretrain's
+own shipped train.py)."""
 import glob
 import os
 import math
@@ -6,7 +7,7 @@ import os.path as osp
 
 import cv2
 import torch
-from conftest import ROOT, read_scalars, run_tool
+from conftest import ROOT, read_scalars, run_tool, toolbox_tool
 
 SPLITMASK = 'tests/configs/splitmask_tiny.py'
 
@@ -59,6 +60,15 @@ def test_pretraining_learns(scenes, tmp_path):
     assert mean['acc_match'] > 3 / 16
     check_features(SPLITMASK, tmp_path / 'epoch_60.pth', scenes)
 
+
+
+def test_mmpretrain_shipped_train_tool_pretrains(scenes, tmp_path):
+    """mmpretrain's own tools/train.py (what ``mim train mmpretrain`` runs)."""
+    run_tool(toolbox_tool('mmpretrain', 'train.py'), SPLITMASK, '--work-dir', str(tmp_path),
+             '--cfg-options', f'train_dataloader.dataset.data_root={scenes}/pretrain',
+             'train_cfg.max_epochs=1')
+    assert osp.isfile(tmp_path / 'epoch_1.pth')
+    assert any('loss_mim' in r and 'loss_match' in r for r in read_scalars(tmp_path))
 
 def test_resume_loads_mmengine_checkpoint_with_weights_only(scenes, tmp_path):
     pretrain(tmp_path, scenes, 1)

@@ -93,7 +93,7 @@ def main(argv=None):
         sys.exit(f'error: {args.config} is not a pre-training config (its model is not an '
                  "mmpretrain self-supervised algorithm); for detection or segmentation data "
                  "use that toolbox's own tools/analysis_tools/browse_dataset.py")
-    check_paths(cfg, ['train'])
+    check_paths(cfg, ['train'], init_checkpoints=False)  # no model is built
     out_dir = args.out_dir or osp.join('work_dirs', 'browse',
                                        osp.splitext(osp.basename(args.config))[0])
     os.makedirs(out_dir, exist_ok=True)
