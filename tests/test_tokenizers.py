@@ -51,8 +51,8 @@ def test_fit_tokenizer_builds_codebooks_from_a_config(scenes, tmp_path):
     for method in ('random_patches', 'kmeans'):
         out = tmp_path / f'{method}.pth'
         run_tool('tools/dataset_tools/fit_tokenizer.py', 'tests/configs/splitmask_tiny.py',
-                 '--method', method, '--out', str(out), '--vocab-size', '64', '--num-patches', '3000',
-                 '--iters', '5', '--cfg-options',
+                 '--method', method, '--out', str(out), '--vocab-size', '64',
+                 '--num-patches', '3000', '--iters', '5', '--cfg-options',
                  f'train_dataloader.dataset.data_root={scenes}/pretrain')
         saved = torch.load(out, weights_only=True)
         assert saved['method'] == method and saved['codebook'].shape == (64, 192)

@@ -66,8 +66,8 @@ def test_dist_and_slurm_test_two_processes_same_coco_metrics(scenes, trained_det
 @pytest.fixture(scope='module')
 def trained_seg(scenes, tmp_path_factory):
     work = tmp_path_factory.mktemp('seg')
-    _, log = run_tool(toolbox_tool('mmseg', 'train.py'), SEG, '--work-dir', str(work), '--cfg-options',
-                      *data_options(scenes, 'seg'), 'train_cfg.max_iters=4',
+    _, log = run_tool(toolbox_tool('mmseg', 'train.py'), SEG, '--work-dir', str(work),
+                      '--cfg-options', *data_options(scenes, 'seg'), 'train_cfg.max_iters=4',
                       'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4')
     return log, osp.join(work, 'iter_4.pth')
 

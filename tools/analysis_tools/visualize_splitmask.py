@@ -162,7 +162,8 @@ def main():
         axes[-1].add_patch(plt.Rectangle((c * p - 0.5, r * p - 0.5), p, p, fill=False,
                                          ec='red', lw=1.2))
     fig.suptitle(f'each token drawn as the mean of its patches in {len(paths)} images of '
-                 f'{folder} ({seen} of {len(pictures)} ids occur)', fontsize=9)
+                 f'{folder} ({seen} of {len(pictures)} ids occur; grey: an id that does not)',
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(args.out, dpi=100)
     print(f'token accuracy {accuracy:.3f} on {int((subset > 0).sum())} patches; '

@@ -11,8 +11,8 @@ Steps, each resumable (a finished run is skipped, a killed one resumes):
   data      shape-only scenes (only the shape tells the class): a labelled set of
             200 train / 200 val scenes and an unlabeled pool of 1000 more
   pretrain  every arm of ARMS for every seed, through tools/train.py
-  probe     the dense linear probe (tools/analysis_tools/probe.py) of every checkpoint and of random
-            init, on the labelled scenes
+  probe     the dense linear probe (tools/analysis_tools/probe.py) of every checkpoint
+            and of random init, on the labelled scenes
   finetune  UperNet from the arms of FINETUNE and random init, through tools/train.py
   report    docs/small_scale_study.md: tables (mean +- std over seeds) and curves
   collect   (not by default) redo the curve summaries of every run folder, finished or not
@@ -44,6 +44,7 @@ NO_LAYER_SCALE = ['model.backbone.layer_scale_init_value=0.0',
 # by time still has the main comparison.
 ARMS = {
     'splitmask': (SPLITMASK, [], 'the study recipe'),
+    'splitmask_no_layer_scale': (SPLITMASK, NO_LAYER_SCALE, 'suspect 1: layer scale'),
     'mae': (MAE, [], 'external control: mmpretrain MAE'),
     'beit': (BEIT, [], 'BEiT, same tokenizer'),
     'splitmask_demo_recipe': (SPLITMASK, NO_LAYER_SCALE + [
@@ -55,7 +56,6 @@ ARMS = {
         'labelled images'),
     'splitmask_lr1e-3': (SPLITMASK, ['optim_wrapper.optimizer.lr=1e-3'], 'suspect 1: lr'),
     'splitmask_lr1e-4': (SPLITMASK, ['optim_wrapper.optimizer.lr=1e-4'], 'suspect 1: lr'),
-    'splitmask_no_layer_scale': (SPLITMASK, NO_LAYER_SCALE, 'suspect 1: layer scale'),
     'splitmask_inpaint_only': (SPLITMASK, ['model.head.match_loss_weight=0.0'],
                                'ablation: split + inpaint'),
     'splitmask_match_only': (SPLITMASK, ['model.head.mim_loss_weight=0.0'],
@@ -71,8 +71,8 @@ ARMS = {
         'train_dataloader.dataset.data_root=data/study/labelled/images/train'],
         "suspect 5: the paper's protocol, pre-train on the 200 labelled images only"),
 }
-# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN] (ARM: an arm or
-# a RANDOM_INITS name). Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for
+# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN] (ARM:
+# an arm or a RANDOM_INITS name). Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for
 # random init (docs/demo_experiments.md). frozen: only the adapter and heads learn, so
 # the rows show what the encoder's features give UperNet without fine-tuning changing
 # them. learned_pos: UperNet keeps the checkpoint's learned positions (as the UperNet
