@@ -59,7 +59,8 @@ def build_model(args, cfg):
 
 
 def target_images(model, images_bgr, size):
-    """Half-resolution target images (B, 3, size/2, size/2), as the tokenizer reads them."""
+    """The model's inputs (B, 3, size, size) and the half-resolution targets
+    (B, 3, size/2, size/2) the tokenizer reads, preprocessed as in training."""
     small = [cv2.resize(im, (size // 2, size // 2), interpolation=cv2.INTER_AREA)
              for im in images_bgr]
     full = [cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images_bgr]
