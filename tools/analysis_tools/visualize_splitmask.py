@@ -27,12 +27,11 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 from mmengine.utils import scandir  # noqa: E402
 
 from mmsplitmask.datasets import ComplementaryMaskGenerator  # noqa: E402
+from mmsplitmask.evaluation.probe import IMAGE_EXTS  # noqa: E402
 from mmsplitmask.models.splitmask import subset_indices  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
-
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
 
 
 def parse_args():
@@ -128,7 +127,7 @@ def image_paths(args, cfg):
     if not osp.isdir(folder):
         raise SystemExit(f'error: token images folder {folder!r} does not exist; pass '
                          '--token-images DIR (any folder of images like the training ones)')
-    paths = sorted(osp.join(folder, f) for f in scandir(folder, IMAGE_SUFFIXES, recursive=True))
+    paths = sorted(osp.join(folder, f) for f in scandir(folder, IMAGE_EXTS, recursive=True))
     if not paths:
         raise SystemExit(f'error: no images in {folder}; pass --token-images DIR')
     step = max(1, len(paths) // args.num_token_images)

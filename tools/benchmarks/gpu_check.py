@@ -46,6 +46,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 
+from analysis_tools.analyze_logs import read_run  # noqa: E402
+
 PRETRAIN = 'configs/splitmask/splitmask_vit-base-p16_16xb128-amp-coslr-21000e_ade20k.py'
 UPERNET = 'configs/upernet/upernet_vit-base-p16-splitmask-ade20k-pre_8xb2-160k_ade20k-512x512.py'
 MASK_RCNN = 'configs/mask_rcnn/mask-rcnn_vit-base-p16-fpn-splitmask-coco-pre_8xb2-amp-1x_coco.py'
@@ -130,12 +132,6 @@ def last_json(text):
         if line.startswith('{'):
             return json.loads(line)
     raise RuntimeError(f'no JSON line in the output: {last_line(text)}')
-
-
-def records(work_dir):
-    """Logged records of the newest tools/train.py run in ``work_dir``."""
-    from analysis_tools.analyze_logs import read_run
-    return read_run(work_dir)
 
 
 def loss_figures(recs, problems, what):
@@ -358,9 +354,9 @@ class Check:
         # an interrupted run: 3 of the 5 epochs, then --resume from its checkpoint
         self.train(config, work_dir, deadline, 'pretrain.log',
                    '--cfg-options', 'train_cfg.max_epochs=3')
-        before = records(work_dir)
+        before = read_run(work_dir)
         self.train(config, work_dir, deadline, 'pretrain_resume.log', '--resume')
-        after = records(work_dir)
+        after = read_run(work_dir)
         steps_before = [r['step'] for r in before if 'loss' in r]
         steps_after = [r['step'] for r in after if 'loss' in r]
         if steps_before[:1] != [1] or steps_before[-1:] != [first] or steps_after[:1] != [first + 1] or \
@@ -397,7 +393,7 @@ class Check:
         work_dir = osp.join(self.work, name)
         output = self.train(path, work_dir, deadline, f'{name}.log')
         problems = []
-        recs = [r for r in records(work_dir) if 'loss' in r]
+        recs = [r for r in read_run(work_dir) if 'loss' in r]
         if len(recs) != iters:
             problems.append(f'{len(recs)} iterations logged, expected {iters}')
         if self.checkpoint and ' tensors into SplitMaskViT from ' not in output:

@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
@@ -141,19 +142,20 @@ class FineTuning(NamedTuple):
                 (f'_labels{self.labels}' if self.labels else ''))
 
 
-FLAGS = ('frozen', 'learned_pos', 'labelsN')
+FLAG = re.compile(r'frozen|learned_pos|labels(\d+)')
 
 
 def parse_finetune(spec):
     """'ARM:DECAY[:LR][:frozen][:learned_pos][:labelsN]' -> FineTuning."""
     arm, decay, *rest = spec.split(':')
-    labels = [int(r[6:]) for r in rest if r[:6] == 'labels' and r[6:].isdigit()]
-    lrs = [r for r in rest if r not in FLAGS and not (r[:6] == 'labels' and r[6:].isdigit())]
+    flags = [m for m in map(FLAG.fullmatch, rest) if m]
+    lrs = [r for r in rest if not FLAG.fullmatch(r)]
     try:
         (lr,) = [float(r) for r in lrs] or [FINETUNE_LR]
     except ValueError:
-        raise SystemExit(f'--finetune {spec}: expected ARM:LAYER_DECAY[:LR] and flags from '
-                         f'{FLAGS}, got {lrs}') from None
+        raise SystemExit(f'--finetune {spec}: expected ARM:LAYER_DECAY[:LR] and the flags '
+                         f'frozen, learned_pos, labelsN; got {lrs}') from None
+    labels = [int(m[1]) for m in flags if m[1]]
     return FineTuning(arm, float(decay), lr, 'frozen' in rest, 'learned_pos' in rest,
                       labels[-1] if labels else 0)
 
