@@ -17,20 +17,22 @@ def test_study_runs_every_step_and_skips_finished_ones(tmp_path):
             str(tmp_path / 'study'), '--arms', ARM, '--seeds', '0',
             '--num-pool', '4', '--num-labelled', '4', '--pretrain-iters', '2',
             '--seg-iters', '2',
-            '--finetune', 'random:0.9', f'{ARM}:0.9:3e-4:learned_pos', 'random:0.9:frozen:labels2',
+            '--finetune', 'random:0.9', f'{ARM}:0.9:3e-4:learned_pos',
+            'random:0.9:frozen:labels2:iters3',
             '--report', str(tmp_path / 'report.md'), '--report-tag', 'toy']
     run_tool(*args, timeout=900)
     results = tmp_path / 'study' / 'results'
     for arm in ('random', ARM):
         probe = json.loads((results / 'probe' / f'{arm}_seed0.json').read_text())
         assert 0 <= probe['dense_probe_miou'] <= 100 and probe['arm'] == arm
-    assert osp.isfile(results / 'finetune' / 'random_ld0.9_seed0.json')
+    plain = json.loads((results / 'finetune' / 'random_ld0.9_seed0.json').read_text())
+    assert plain['iters'] == 2 and [step for step, _ in plain['curve']] == [2]
     tuned = json.loads((results / 'finetune' / f'{ARM}_ld0.9_lr0.0003_learned_pos_seed0.json')
                        .read_text())
     assert tuned['lr'] == 3e-4 and tuned['learned_pos'] and not tuned['frozen']
-    frozen = json.loads((results / 'finetune' / 'random_ld0.9_frozen_labels2_seed0.json')
+    frozen = json.loads((results / 'finetune' / 'random_ld0.9_frozen_labels2_iters3_seed0.json')
                         .read_text())
-    assert frozen['frozen'] and frozen['labels'] == 2
+    assert frozen['frozen'] and frozen['labels'] == 2 and frozen['iters'] == 3
     summary = json.loads((results / 'pretrain' / f'{ARM}_seed0.json').read_text())
     assert summary['complete'] and any('probe/dense_miou' in r for r in summary['curve'])
     report = (tmp_path / 'report.md').read_text()
@@ -53,20 +55,24 @@ def test_report_calls_a_difference_only_beyond_two_pooled_std():
     assert verdict([1.0, 1.2], [5.0, 5.2, 4.8]) == 'not enough seeds'  # 3 seeds a side
 
 
-def test_finetune_rows_compare_with_random_init_at_the_same_lr():
-    def runs(arm, lr, values, frozen=False, learned_pos=False):
+def test_finetune_rows_compare_with_random_init_of_the_same_recipe():
+    def runs(arm, lr, values, frozen=False, learned_pos=False, iters=400):
         return [dict(arm=arm, layer_decay=0.9, lr=lr, frozen=frozen, learned_pos=learned_pos,
-                     miou=v) for v in values]
+                     iters=iters, miou=v) for v in values]
     rows = finetune_table({'a': runs('random', 1e-3, [32.0, 32.1, 31.9]),
                            'b': runs('splitmask', 1e-3, [30.0, 30.2, 29.8]),
                            'c': runs('random', 3e-4, [28.0, 28.1, 27.9]),
                            'd': runs('splitmask', 3e-4, [33.0, 33.2, 32.8]),
                            'e': runs('random', 1e-3, [20.0, 20.1, 19.9], frozen=True),
                            'f': runs('splitmask', 1e-3, [25.0, 25.2, 24.8], frozen=True),
-                           'g': runs('splitmask', 1e-3, [33.0, 33.2, 32.8], learned_pos=True)})
+                           'g': runs('splitmask', 1e-3, [33.0, 33.2, 32.8], learned_pos=True),
+                           'h': runs('random', 1e-3, [36.0, 36.1, 35.9], iters=1000),
+                           'i': runs('splitmask', 1e-3, [35.0, 35.2, 34.8], iters=1000)})
     for row, start, diff in (
-            (5, '| splitmask | fine-tuned | 0.9 | 0.001 |', 'worse (-2.0'),
-            (6, '| splitmask | fine-tuned, learned positions kept | 0.9 | 0.001 |', 'better (+1.0'),
-            (8, '| splitmask | fine-tuned | 0.9 | 0.0003 |', 'better (+5.0'),
-            (10, '| splitmask | frozen | 0.9 | 0.001 |', 'better (+5.0')):
+            (5, '| splitmask | fine-tuned | 0.9 | 0.001 | 400 |', 'worse (-2.0'),
+            (6, '| splitmask | fine-tuned, learned positions kept | 0.9 | 0.001 | 400 |',
+             'better (+1.0'),
+            (8, '| splitmask | fine-tuned | 0.9 | 0.0003 | 400 |', 'better (+5.0'),
+            (10, '| splitmask | frozen | 0.9 | 0.001 | 400 |', 'better (+5.0'),
+            (12, '| splitmask | fine-tuned | 0.9 | 0.001 | 1000 |', 'worse (-1.0')):
         assert rows[row].startswith(start) and diff in rows[row], rows[row]

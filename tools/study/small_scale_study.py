@@ -72,14 +72,16 @@ ARMS = {
         'train_dataloader.dataset.data_root=data/study/labelled/images/train'],
         "suspect 5: the paper's protocol, pre-train on the 200 labelled images only"),
 }
-# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN] (ARM:
+# UperNet fine-tunings, as ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN][:itersN] (ARM:
 # an arm or a RANDOM_INITS name). Decay 0.9 is the study's, 0.75 the demo's; lr 1e-3 was tuned for
 # random init (docs/demo_experiments.md). frozen: only the adapter and heads learn, so
 # the rows show what the encoder's features give UperNet without fine-tuning changing
 # them. learned_pos: UperNet keeps the checkpoint's learned positions (as the UperNet
 # configs do); without it UperNet uses sin-cos ones and drops a learned table (as the
 # Mask R-CNN configs do). labelsN: fine-tune on the first N labelled training scenes
-# only (the pool stays 1,000 images), where features should matter more.
+# only (the pool stays 1,000 images), where features should matter more. itersN: N
+# fine-tuning iterations instead of --seg-iters (a longer schedule, where the heads have
+# converged and the encoder's start may show).
 FINETUNE = ['random:0.9', 'splitmask:0.9', 'mae:0.9', 'beit:0.9',
             'splitmask_no_layer_scale:0.9',
             'splitmask_no_layer_scale_learned_pos:0.9',
@@ -110,12 +112,13 @@ def parse_args(argv=None):
                         help="every arm's updates instead of its own (warm-up 10%%)")
     parser.add_argument('--seg-iters', type=int, default=SEG_ITERS)
     parser.add_argument('--finetune', nargs='+', default=FINETUNE,
-                        help='ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN] '
+                        help='ARM:LAYER_DECAY[:LR][:frozen][:learned_pos][:labelsN][:itersN] '
                              'fine-tunings to run (default: FINETUNE; LR '
                              f'{FINETUNE_LR:g} when left out; frozen: the encoder stays as '
                              'initialised, only adapter and heads learn; learned_pos: keep '
                              "the checkpoint's positions; labelsN: the first N labelled "
-                             'training scenes only)')
+                             'training scenes only; itersN: N iterations instead of '
+                             '--seg-iters)')
     parser.add_argument('--report', default='docs/small_scale_study.md')
     parser.add_argument('--report-tag', default='main',
                         help='which generated part of the report these results fill')
@@ -131,6 +134,7 @@ class FineTuning(NamedTuple):
     frozen: bool
     learned_pos: bool
     labels: int = 0  # 0: every labelled training scene
+    iters: int = 0  # 0: --seg-iters
 
     @property
     def name(self):
@@ -139,14 +143,15 @@ class FineTuning(NamedTuple):
                 ('' if self.lr == FINETUNE_LR else f'_lr{self.lr:g}') +
                 ('_frozen' if self.frozen else '') +
                 ('_learned_pos' if self.learned_pos else '') +
-                (f'_labels{self.labels}' if self.labels else ''))
+                (f'_labels{self.labels}' if self.labels else '') +
+                (f'_iters{self.iters}' if self.iters else ''))
 
 
-FLAG = re.compile(r'frozen|learned_pos|labels(\d+)')
+FLAG = re.compile(r'frozen|learned_pos|(labels|iters)(\d+)')
 
 
 def parse_finetune(spec):
-    """'ARM:DECAY[:LR][:frozen][:learned_pos][:labelsN]' -> FineTuning."""
+    """'ARM:DECAY[:LR][:frozen][:learned_pos][:labelsN][:itersN]' -> FineTuning."""
     arm, decay, *rest = spec.split(':')
     flags = [m for m in map(FLAG.fullmatch, rest) if m]
     lrs = [r for r in rest if not FLAG.fullmatch(r)]
@@ -154,10 +159,10 @@ def parse_finetune(spec):
         (lr,) = [float(r) for r in lrs] or [FINETUNE_LR]
     except ValueError:
         raise SystemExit(f'--finetune {spec}: expected ARM:LAYER_DECAY[:LR] and the flags '
-                         f'frozen, learned_pos, labelsN; got {lrs}') from None
-    labels = [int(m[1]) for m in flags if m[1]]
+                         f'frozen, learned_pos, labelsN, itersN; got {lrs}') from None
+    counts = {m[1]: int(m[2]) for m in flags if m[1]}
     return FineTuning(arm, float(decay), lr, 'frozen' in rest, 'learned_pos' in rest,
-                      labels[-1] if labels else 0)
+                      counts.get('labels', 0), counts.get('iters', 0))
 
 
 def run(args, log=None):
@@ -276,19 +281,21 @@ def backbone_options(options):
 
 
 def finetune_one(args, tuning, seed):
-    arm, decay, lr, frozen, learned_pos, labels = tuning
+    arm, decay, lr, frozen, learned_pos, labels, iters = tuning
     name = f'{tuning.name}_seed{seed}'
     out = osp.join(ROOT, args.work_dir, 'results', 'finetune', f'{name}.json')
     if osp.isfile(out):
         return
     data = args.data.rstrip('/') + '/labelled/'
     work_dir = osp.join(args.work_dir, 'finetune', name)
-    n = args.seg_iters
+    n = iters or args.seg_iters
+    # validated (and saved, so a killed run resumes) every 200 iterations: the results
+    # show how mIoU moves with the fine-tuning budget
     options = [f'{s}_dataloader.dataset.data_root={data}' for s in ('train', 'val', 'test')] + [
-        f'train_cfg.max_iters={n}', f'train_cfg.val_interval={n}',
+        f'train_cfg.max_iters={n}', f'train_cfg.val_interval={min(n, 200)}',
         f'param_scheduler.0.end={min(100, n // 2)}', f'param_scheduler.1.begin={min(100, n // 2)}',
         f'param_scheduler.1.end={n}',
-        f'default_hooks.checkpoint.interval={n}', f'optim_wrapper.optimizer.lr={lr:g}',
+        f'default_hooks.checkpoint.interval={min(n, 200)}', f'optim_wrapper.optimizer.lr={lr:g}',
         f'optim_wrapper.paramwise_cfg.layer_decay_rate={decay}']
     if frozen:  # only the pyramid adapter and the heads learn
         options.append('model.backbone.frozen=True')
@@ -317,11 +324,11 @@ def finetune_one(args, tuning, seed):
         os.makedirs(osp.join(ROOT, work_dir), exist_ok=True)
         run(['tools/train.py', SEG, '--work-dir', work_dir, '--resume', '--seed', str(seed),
              '--cfg-options', *options], log=osp.join(ROOT, work_dir, 'train_stdout.log'))
-    records = read_scalars(osp.join(ROOT, work_dir))
-    final = next(r for r in reversed(records) if 'mIoU' in r)
+    validations = [r for r in read_scalars(osp.join(ROOT, work_dir)) if 'mIoU' in r]
     save_json(out, dict(arm=arm, layer_decay=decay, lr=lr, frozen=frozen,
-                        learned_pos=learned_pos, labels=labels, seed=seed, miou=final['mIoU'],
-                        acc=final.get('aAcc')))
+                        learned_pos=learned_pos, labels=labels, iters=n, seed=seed,
+                        miou=validations[-1]['mIoU'], acc=validations[-1].get('aAcc'),
+                        curve=sorted({r['step']: r['mIoU'] for r in validations}.items())))
 
 
 def chain(args, arm, seed):

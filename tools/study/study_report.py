@@ -111,26 +111,29 @@ def budget_table(pretrain, arms):
 
 def finetune_table(finetune):
     """One row per (init, layer decay, lr, encoder: frozen or not, positions kept or
-    not, labelled scenes), compared with random init fine-tuned the same way (positions
-    aside: random ones are random either way); results written before lr was recorded used 1e-3."""
+    not, labelled scenes, iterations), compared with random init fine-tuned the same way
+    (positions aside: random ones are random either way); results written before lr was
+    recorded used 1e-3."""
     groups = {}
     for records in finetune.values():
         for r in records:
             key = (r['arm'], r['layer_decay'], r.get('lr', 1e-3), r.get('frozen', False),
-                   r.get('learned_pos', False), r.get('labels', 0))
+                   r.get('learned_pos', False), r.get('labels', 0), r['iters'])
             groups.setdefault(key, []).append(r['miou'])
     lines = ['### UperNet fine-tuning (mIoU on the 200 val scenes, equal budget; 200 '
              'labelled training scenes unless the encoder column says fewer)', '',
-             '| init | encoder | layer decay | lr | mIoU | vs random init (same recipe) |',
-             '|---|---|---|---|---|---|']
-    order = lambda kv: (kv[0][5], kv[0][3], -kv[0][1], -kv[0][2], kv[0][0] != 'random', kv[0])
-    for (arm, decay, lr, frozen, learned_pos, labels), values in sorted(groups.items(),
-                                                                         key=order):
-        ref = groups.get(('random', decay, lr, frozen, False, labels), [])
+             '| init | encoder | layer decay | lr | iterations | mIoU | '
+             'vs random init (same recipe) |',
+             '|---|---|---|---|---|---|---|']
+    order = lambda kv: (kv[0][6], kv[0][5], kv[0][3], -kv[0][1], -kv[0][2],
+                        kv[0][0] != 'random', kv[0])
+    for (arm, decay, lr, frozen, learned_pos, labels, iters), values in sorted(
+            groups.items(), key=order):
+        ref = groups.get(('random', decay, lr, frozen, False, labels, iters), [])
         encoder = ('frozen' if frozen else 'fine-tuned') + (
             ', learned positions kept' if learned_pos else '') + (
             f', {labels} labelled scenes' if labels else '')
-        lines.append(f'| {arm} | {encoder} | {decay} | {lr:g} | '
+        lines.append(f'| {arm} | {encoder} | {decay} | {lr:g} | {iters} | '
                      f'{fmt(values)} | {"" if arm == "random" else verdict(values, ref)} |')
     return lines
 
