@@ -6,7 +6,8 @@ import os.path as osp
 
 from conftest import run_tool
 
-from study.study_report import finetune_table, fmt, verdict
+from study.study_report import (finetune_curve_table, finetune_table, fmt, plot_finetune,
+                                verdict)
 
 
 ARM = 'splitmask_no_layer_scale_learned_pos'  # also exercises keeping learned positions
@@ -76,3 +77,21 @@ def test_finetune_rows_compare_with_random_init_of_the_same_recipe():
             (10, '| splitmask | frozen | 0.9 | 0.001 | 400 |', 'better (+5.0'),
             (12, '| splitmask | fine-tuned | 0.9 | 0.001 | 1000 |', 'worse (-1.0')):
         assert rows[row].startswith(start) and diff in rows[row], rows[row]
+
+
+def test_finetune_curves_are_tabled_and_drawn(tmp_path):
+    def run(arm, seed, curve):
+        return dict(arm=arm, layer_decay=0.9, lr=1e-3, iters=400, seed=seed, miou=curve[-1][1],
+                    curve=curve)
+    finetune = {'random': [run('random', 0, [[200, 20.0], [400, 30.0]]),
+                           run('random', 1, [[200, 22.0], [400, 32.0]])],
+                'mae': [run('mae', 0, [[200, 25.0], [400, 35.0]])],
+                'once': [run('splitmask', 0, [[400, 30.0]])]}  # one validation: no row
+    lines, curves = finetune_curve_table(finetune)
+    assert lines[2] == '| init | encoder | lr | 200 | 400 |'
+    random_row = '| random | fine-tuned, 400 iterations | 0.001 | 21.0 ± 1.4 (n=2) | 31.0 ± 1.4 (n=2) |'
+    assert random_row in lines
+    assert '| mae | fine-tuned, 400 iterations | 0.001 | 25.0 (n=1) | 35.0 (n=1) |' in lines
+    assert len(lines) == 6 and len(curves) == 2
+    plot_finetune(curves, str(tmp_path / 'finetune.png'))
+    assert (tmp_path / 'finetune.png').stat().st_size > 1000

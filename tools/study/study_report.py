@@ -1,7 +1,8 @@
 """Tables and curves of tools/study/small_scale_study.py, from its results/ JSON files alone.
 
 Writes the part of the report between the markers below (the text around them is
-kept) and a picture of the probe and pretext curves next to the report.
+kept) and pictures of the probe and pretext curves, and of UperNet's mIoU along its
+fine-tuning schedules, next to the report.
 """
 import glob
 import json
@@ -109,17 +110,29 @@ def budget_table(pretrain, arms):
     return lines
 
 
-def finetune_table(finetune):
-    """One row per (init, layer decay, lr, encoder: frozen or not, positions kept or
-    not, labelled scenes, iterations), compared with random init fine-tuned the same way
-    (positions aside: random ones are random either way); results written before lr was
-    recorded used 1e-3."""
+def finetune_groups(finetune):
+    """Fine-tuning records grouped by recipe: (init, layer decay, lr, frozen, positions
+    kept, labelled scenes, iterations); results written before lr was recorded used 1e-3."""
     groups = {}
     for records in finetune.values():
         for r in records:
             key = (r['arm'], r['layer_decay'], r.get('lr', 1e-3), r.get('frozen', False),
                    r.get('learned_pos', False), r.get('labels', 0), r['iters'])
-            groups.setdefault(key, []).append(r['miou'])
+            groups.setdefault(key, []).append(r)
+    return groups
+
+
+def describe(frozen, learned_pos, labels):
+    return ('frozen' if frozen else 'fine-tuned') + (
+        ', learned positions kept' if learned_pos else '') + (
+        f', {labels} labelled scenes' if labels else '')
+
+
+def finetune_table(finetune):
+    """One row per recipe, compared with random init fine-tuned the same way (positions
+    aside: random ones are random either way)."""
+    groups = {key: [r['miou'] for r in records]
+              for key, records in finetune_groups(finetune).items()}
     lines = ['### UperNet fine-tuning (mIoU on the 200 val scenes, equal budget; 200 '
              'labelled training scenes unless the encoder column says fewer)', '',
              '| init | encoder | layer decay | lr | iterations | mIoU | '
@@ -130,21 +143,47 @@ def finetune_table(finetune):
     for (arm, decay, lr, frozen, learned_pos, labels, iters), values in sorted(
             groups.items(), key=order):
         ref = groups.get(('random', decay, lr, frozen, False, labels, iters), [])
-        encoder = ('frozen' if frozen else 'fine-tuned') + (
-            ', learned positions kept' if learned_pos else '') + (
-            f', {labels} labelled scenes' if labels else '')
-        lines.append(f'| {arm} | {encoder} | {decay} | {lr:g} | {iters} | '
-                     f'{fmt(values)} | {"" if arm == "random" else verdict(values, ref)} |')
+        lines.append(f'| {arm} | {describe(frozen, learned_pos, labels)} | {decay} | {lr:g} | '
+                     f'{iters} | {fmt(values)} | '
+                     f'{"" if arm == "random" else verdict(values, ref)} |')
     return lines
+
+
+def curves_by_step(records):
+    """{iteration: [mIoU of each seed]} of the validations along each run's schedule."""
+    by_step = {}
+    for r in records:
+        for step, miou in r.get('curve', []):
+            by_step.setdefault(step, []).append(miou)
+    return by_step
+
+
+def finetune_curve_table(finetune):
+    """mIoU along the schedule, for the recipes validated more than once."""
+    groups = {key: curves_by_step(records) for key, records in finetune_groups(finetune).items()
+              if len(curves_by_step(records)) > 1}
+    if not groups:
+        return [], groups
+    steps = sorted({s for by_step in groups.values() for s in by_step})
+    lines = ['### UperNet mIoU along one fine-tuning schedule (validations every 200 '
+             'iterations; points of one schedule, not of shorter ones)', '',
+             '| init | encoder | lr | ' + ' | '.join(map(str, steps)) + ' |',
+             '|---|---|---|' + '---|' * len(steps)]
+    for (arm, decay, lr, frozen, learned_pos, labels, iters), by_step in sorted(groups.items()):
+        lines.append(f'| {arm} | {describe(frozen, learned_pos, labels)}, {iters} iterations | '
+                     f'{lr:g} | ' + ' | '.join(fmt(by_step.get(s, [])) for s in steps) + ' |')
+    return lines, groups
 
 
 def tables(results, arms):
     probe, pretrain = load(osp.join(results, 'probe')), load(osp.join(results, 'pretrain'))
     finetune = load(osp.join(results, 'finetune'))
     lines = final_probe_table(probe, pretrain, arms) + [''] + budget_table(pretrain, arms)
+    curves = {}
     if finetune:
-        lines += [''] + finetune_table(finetune)
-    return lines, pretrain
+        curve_lines, curves = finetune_curve_table(finetune)
+        lines += [''] + finetune_table(finetune) + ([''] + curve_lines if curve_lines else [])
+    return lines, pretrain, curves
 
 
 def plot(pretrain, out):
@@ -175,14 +214,41 @@ def plot(pretrain, out):
     fig.savefig(out, dpi=100)
 
 
+def plot_finetune(curves, out):
+    """mIoU against fine-tuning iterations, mean and spread over seeds, one line per recipe."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for (arm, _, lr, frozen, learned_pos, labels, _), by_step in sorted(curves.items()):
+        steps = sorted(by_step)
+        stats = [mean_std(by_step[s]) for s in steps]
+        means = [m for m, _, _ in stats]
+        spread = [0.0 if n < 2 else sd for _, sd, n in stats]
+        line, = ax.plot(steps, means, marker='o', markersize=3,
+                        label=f'{arm} ({describe(frozen, learned_pos, labels)}, lr {lr:g})')
+        ax.fill_between(steps, [m - d for m, d in zip(means, spread)],
+                        [m + d for m, d in zip(means, spread)], color=line.get_color(), alpha=0.2)
+    ax.set_xlabel('UperNet iteration')
+    ax.set_ylabel('val mIoU (mean ± std over seeds)')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+
+
 def write_report(results, report, arms, tag='main'):
     """Fill the part of ``report`` marked with ``tag`` (appended if missing)."""
     begin, end = (m.format(tag=tag) for m in MARKERS)
-    lines, pretrain = tables(results, arms)
+    lines, pretrain, curves = tables(results, arms)
     picture = osp.splitext(report)[0] + f'_{tag}_curves.png'
     if pretrain:
         plot(pretrain, picture)
         lines += ['', f'![probe and pretext curves]({osp.basename(picture)})']
+    if curves:
+        picture = osp.splitext(report)[0] + f'_{tag}_finetune.png'
+        plot_finetune(curves, picture)
+        lines += ['', f'![UperNet mIoU along fine-tuning]({osp.basename(picture)})']
     block = '\n'.join([begin, ''] + lines + ['', end])
     text = open(report).read() if osp.isfile(report) else '# Small-scale study\n'
     if begin not in text or end not in text:
