@@ -89,8 +89,8 @@ def test_finetune_curves_are_tabled_and_drawn(tmp_path):
                 'once': [run('splitmask', 0, [[400, 30.0]])]}  # one validation: no row
     lines, curves = finetune_curve_table(finetune)
     assert lines[2] == '| init | encoder | lr | 200 | 400 |'
-    random_row = '| random | fine-tuned, 400 iterations | 0.001 | 21.0 ± 1.4 (n=2) | 31.0 ± 1.4 (n=2) |'
-    assert random_row in lines
+    assert ('| random | fine-tuned, 400 iterations | 0.001 | 21.0 ± 1.4 (n=2) | '
+            '31.0 ± 1.4 (n=2) |') in lines
     assert '| mae | fine-tuned, 400 iterations | 0.001 | 25.0 (n=1) | 35.0 (n=1) |' in lines
     assert len(lines) == 6 and len(curves) == 2
     plot_finetune(curves, str(tmp_path / 'finetune.png'))
