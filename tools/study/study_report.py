@@ -169,7 +169,8 @@ def finetune_curve_table(finetune):
              'iterations; points of one schedule, not of shorter ones)', '',
              '| init | encoder | lr | ' + ' | '.join(map(str, steps)) + ' |',
              '|---|---|---|' + '---|' * len(steps)]
-    for (arm, decay, lr, frozen, learned_pos, labels, iters), by_step in sorted(groups.items()):
+    for (arm, decay, lr, frozen, learned_pos, labels, iters), by_step in sorted(
+            groups.items(), key=lambda kv: (kv[0][0] != 'random', kv[0])):
         lines.append(f'| {arm} | {describe(frozen, learned_pos, labels)}, {iters} iterations | '
                      f'{lr:g} | ' + ' | '.join(fmt(by_step.get(s, [])) for s in steps) + ' |')
     return lines, groups
@@ -220,13 +221,14 @@ def plot_finetune(curves, out):
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    for (arm, _, lr, frozen, learned_pos, labels, _), by_step in sorted(curves.items()):
+    for (arm, _, lr, frozen, learned_pos, labels, iters), by_step in sorted(curves.items()):
         steps = sorted(by_step)
         stats = [mean_std(by_step[s]) for s in steps]
         means = [m for m, _, _ in stats]
         spread = [0.0 if n < 2 else sd for _, sd, n in stats]
         line, = ax.plot(steps, means, marker='o', markersize=3,
-                        label=f'{arm} ({describe(frozen, learned_pos, labels)}, lr {lr:g})')
+                        label=f'{arm} ({describe(frozen, learned_pos, labels)}, lr {lr:g}, '
+                              f'{iters} iterations)')
         ax.fill_between(steps, [m - d for m, d in zip(means, spread)],
                         [m + d for m, d in zip(means, spread)], color=line.get_color(), alpha=0.2)
     ax.set_xlabel('UperNet iteration')
