@@ -159,9 +159,10 @@ def curves_by_step(records):
 
 
 def finetune_curve_table(finetune):
-    """mIoU along the schedule, for the recipes validated more than once."""
+    """mIoU along the schedule, for the recipes whose every run was validated more than
+    once (older runs were validated only at their end)."""
     groups = {key: curves_by_step(records) for key, records in finetune_groups(finetune).items()
-              if len(curves_by_step(records)) > 1}
+              if all(len(r.get('curve', [])) > 1 for r in records)}
     if not groups:
         return [], groups
     steps = sorted({s for by_step in groups.values() for s in by_step})
