@@ -27,8 +27,8 @@ STUDY_LINE = ('At this budget (300 updates on 160 scenes where colour gives the 
               '(shape-only scenes, 600 updates, 3-5 seeds) does on frozen features (dense '
               'probe 24.7 against 16.5 mIoU); in UperNet fine-tuning SplitMask without layer '
               "scale and mmpretrain's MAE end 1.9 and 2.8 above random init after 1,000 "
-              'iterations, within the seed noise (2 std 3.3), and with layer scale 0.1 '
-              'SplitMask ends 2 below: docs/small_scale_study.md.')
+              'iterations, within the seed noise (2 pooled std 3.3-3.4), and with layer '
+              'scale 0.1 SplitMask ends 2 below: docs/small_scale_study.md.')
 
 
 def parse_args():
