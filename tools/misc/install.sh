@@ -5,10 +5,12 @@
 # and the wheel is cached under ~/.cache/mmsplitmask, keyed by mmcv/torch/python/device.
 #
 # Offline (nodes without internet): WHEELHOUSE=DIR installs from DIR only, a folder made
-# by tools/misc/make_wheelhouse.py on a machine with internet. A $PYTHON that has torch keeps
-# its own torch (requirements.txt's torch pin is not applied); mmcv's ops come from a
-# wheel in DIR or the cache built for this torch, else are built from DIR's mmcv sdist;
-# MMCV_OPS=0 installs DIR's mmcv without ops instead.
+# by tools/misc/make_wheelhouse.py on a machine with internet (docs/gpu_node.md). A $PYTHON
+# that has torch keeps its own torch (requirements.txt's torch pin is not applied) and its
+# other packages, but those DIR says to hide; mmcv's ops come from a wheel in DIR or the
+# cache built for this torch, else are built from DIR's mmcv sdist (unless DIR holds ops
+# wheels for another torch: a kit for another node); MMCV_OPS=0 installs DIR's mmcv
+# without ops instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -56,14 +58,26 @@ pip_install() {
   exit 1
 }
 
+# Links the node's packages into the venv, but the wheelhouse's hidden ones and those the
+# venv has its own version of; again after installing, as the latter have changed.
+purelib() { "$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))'; }
+node_site() {
+  local hide; hide=$("$PYTHON" -c 'import json, sys; print(*json.load(open(sys.argv[1])).get("hidden_from_the_venv", []))' "$WHEELHOUSE/wheelhouse.json")
+  # shellcheck disable=SC2086
+  "$PYTHON" tools/misc/node_site.py "$(purelib)" $hide
+}
+
 if [ ! -x "$VENV/bin/python" ]; then
   step "creating $VENV with $PYTHON"
   command -v "$PYTHON" >/dev/null || { echo "ERROR: $PYTHON not found; install Python 3.11 or run 'make install PYTHON=/path/to/python3.11'" >&2; exit 1; }
-  "$PYTHON" -m venv "$VENV"
-  # Offline, the node's torch: the venv sees $PYTHON's site dirs after its own, as with
-  # --system-site-packages, which would miss them where $PYTHON is a venv or conda env.
   if [ -n "$WHEELHOUSE" ] && "$PYTHON" -c "$HAS" torch; then
-    "$PYTHON" -c 'import sys; [print(f"import site; site.addsitedir({p!r})") for p in sys.path if p.endswith(("site-packages", "dist-packages"))]' >"$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/_node_site_packages.pth"
+    # Offline, the node's torch: the venv sees $PYTHON's packages after its own, but those
+    # the wheelhouse says to hide (tools/misc/node_site.py). Its pip too, if it has one: a
+    # node's Python may lack ensurepip (Debian's without python3-venv).
+    "$PYTHON" -m venv $("$PYTHON" -c "$HAS" pip && echo --without-pip) "$VENV"
+    node_site
+  else
+    "$PYTHON" -m venv "$VENV"
   fi
 fi
 PIP=("$VENV/bin/python" -m pip install --quiet)
@@ -98,6 +112,10 @@ if [ -n "$WHEELHOUSE" ] && [ "$MMCV_OPS" = 0 ]; then
 elif [ -n "$WHEELHOUSE" ] && ! ls "$WHEEL_DIR"/mmcv-*.whl >/dev/null 2>&1; then
   if ls "$WHEELHOUSE/mmcv/${WHEEL_DIR##*/}"/mmcv-*.whl >/dev/null 2>&1; then
     WHEEL_DIR="$WHEELHOUSE/mmcv/${WHEEL_DIR##*/}"
+  elif OTHERS=$(cd "$WHEELHOUSE/mmcv" 2>/dev/null && ls -d "mmcv-$MMCV_VERSION-torch"*"-$PYTAG-"* 2>/dev/null); then
+    # a kit made for a node, but its torch or device is not this one's: say so rather
+    # than spend up to an hour building the ops here
+    die "$WHEELHOUSE has mmcv with ops for $(echo $OTHERS), not for this torch $TORCH, $PYTAG, $DEVICE (mmcv/${WHEEL_DIR##*/}): its torch line in the --node-packages file must be torch.__version__ here. To build the ops here from the sdist instead (up to an hour), remove $WHEELHOUSE/mmcv/mmcv-*-$PYTAG-*/ and rerun"
   elif ! command -v "${CXX:-c++}" >/dev/null; then
     die "$WHEELHOUSE has no mmcv wheel with ops for torch $TORCH, $PYTAG ($WHEELHOUSE/mmcv/${WHEEL_DIR##*/}/), and there is no C++ compiler to build one from its sdist. Either install g++ (and nvcc for the CUDA ops) and rerun; or run 'make install' on a machine with internet and this torch and Python, then remake the wheelhouse there; or rerun with MMCV_OPS=0 for mmcv without ops (then 'import mmsplitmask' and mmdet/mmseg models fail: they import mmcv.ops)"
   fi
@@ -137,6 +155,8 @@ if [ -n "$WHEELHOUSE" ]; then grep -vE '^(torch|torchvision)([=<>!~ ]|$)' requir
 pip_install -r "$REQS"
 rm -f "$REQS"
 pip_install --no-deps --no-build-isolation -e .
+
+[ ! -f "$(purelib)/_node_site_packages.pth" ] || node_site
 
 step "checking the stack"
 TORCH_AT="torch $TORCH ($TORCH_FROM, $TORCH_DIR)"
