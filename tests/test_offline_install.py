@@ -20,6 +20,10 @@ swaps in the mmcv with ops built for this torch and Python (the wheel that ``mak
 install`` cached, which the wheelhouse holds) and checks every toolbox and ``import
 mmsplitmask``. (The MMCV_OPS=0 run to its end, ~25 s more, is left out for time.)
 The wheelhouse is built from the network: skipped (only) when PyPI is unreachable.
+
+The GPU node's kit (docs/gpu_node.md) is tested the same way for Python 3.12 with the
+node's package list, on a simulated node whose packages are metadata only (see
+test_node_kit_installs_offline_on_a_simulated_node for what that can and cannot show).
 """
 import functools
 import glob
@@ -71,7 +75,10 @@ def torch_closure():
 
 
 def make_node(path):
-    """A venv from the base interpreter that sees only torch's closure (symlinked)."""
+    """A venv from the base interpreter that sees only torch's closure (symlinked), and a
+    transformers 5 as the GPU node has (metadata and an empty module): were the venv to
+    see it, mmpretrain would import its multimodal models through it and install.sh's
+    check of ``import mmpretrain.models`` would fail (docs/gpu_node.md)."""
     subprocess.run([sys._base_executable, '-m', 'venv', '--without-pip', str(path)],
                    check=True)
     python = str(path / 'bin' / 'python')
@@ -83,21 +90,25 @@ def make_node(path):
         for top in tops:
             if osp.exists(osp.join(here, top)) and not osp.exists(osp.join(site, top)):
                 os.symlink(osp.join(here, top), osp.join(site, top))
+    fake_dist(site, 'transformers', '5.17.0', ['transformers'])
     return python
 
 
-def install(python, venv, wheelhouse, cache, **env):
+def install(python, venv, wheelhouse, cache, bytecode=False, **env):
     """Run WHEELHOUSE=... tools/misc/install.sh with no network; (returncode, output).
     CXX names no compiler: were no mmcv ops wheel to match, fail rather than build it
-    (20 minutes). PIP_NO_COMPILE=0 (pip's inverted spelling of --no-compile): compiling
-    the stack's bytecode is two thirds of the install's time here, and not under test."""
+    (20 minutes). Unless bytecode: PIP_NO_COMPILE=0 (pip's inverted spelling of
+    --no-compile): compiling the whole stack's bytecode is two thirds of its install's
+    time here, and not under test."""
     proxies = {k: CLOSED for k in ('http_proxy', 'https_proxy', 'HTTP_PROXY',
                                    'HTTPS_PROXY', 'ALL_PROXY', 'all_proxy')}
     full_env = {k: v for k, v in os.environ.items()
                 if not k.startswith(('PYTHON', 'VIRTUAL_ENV')) and 'proxy' not in k.lower()}
     full_env.update(proxies, PIP_NO_INDEX='1', PYTHON=python, VENV=str(venv),
                     WHEELHOUSE=str(wheelhouse), MMSPLITMASK_CACHE=str(cache),
-                    CXX='/nonexistent', PIP_NO_COMPILE='0', **env)
+                    CXX='/nonexistent', **env)
+    if not bytecode:
+        full_env['PIP_NO_COMPILE'] = '0'
     proc = subprocess.run(['bash', 'tools/misc/install.sh'], cwd=ROOT, env=full_env,
                           capture_output=True, text=True, timeout=600)
     return proc.returncode, proc.stdout + proc.stderr
@@ -158,8 +169,9 @@ def test_wheelhouse_installs_offline_with_the_nodes_torch(tmp_path):
     assert f'wheelhouse/mmcv/{key}' in out and f'({device} ops)' in out, out[-3000:]
     assert f"torch {torch.__version__} (the node's own" in out, out[-3000:]
     stack = ['torch', 'torchvision', 'mmengine', 'mmcv', 'mmdet', 'mmseg', 'mmpretrain']
-    files = where(venv, [*stack, 'mmcv._ext', 'mmsplitmask'])
+    files = where(venv, [*stack, 'mmcv._ext', 'mmsplitmask', 'transformers'])
     assert osp.realpath(files['torch']) == osp.realpath(torch.__file__), files
+    assert files['transformers'] is None, files
     assert all(files[m].startswith(str(venv)) for m in [*stack[2:], 'mmcv._ext']), files
     assert files['mmsplitmask'] == osp.join(ROOT, 'mmsplitmask', '__init__.py')
 
@@ -270,7 +282,7 @@ def test_node_kit_installs_offline_on_a_simulated_node(tmp_path):
     node, venv = tmp_path / 'node', tmp_path / 'venv'
     python, site = make_fake_node(node)
     start = time.time()
-    rc, out = install(python, venv, kit, tmp_path / 'empty_cache')
+    rc, out = install(python, venv, kit, tmp_path / 'empty_cache', bytecode=True)
     seconds = time.time() - start
     print(f'kit: {size:.1f} MiB (the ops wheel a stand-in); install: {seconds:.0f} s')
     # every pip install went through; the last step fails on the fake torch, at import

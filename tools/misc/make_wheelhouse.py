@@ -20,11 +20,13 @@ only, ``--only-binary :all:``, and finds them for everything else):
 For one known node, ``--node-packages FILE`` (one ``NAME==VERSION`` a line, as ``pip
 freeze``, or ``NAME`` where the version is unknown; tools/misc/node_packages/h200.txt: the
 project's GPU node) leaves out what the node has in a version that fits every requirement
-on it (a version unknown fits a requirement without specifier; for one with a specifier
-the kit carries a wheel that pip on the node takes only if the node's misses), and ``--mmcv-wheel WHEEL`` adds
-an mmcv with ops built for the node's torch (tools/misc/build_mmcv_cuda.sh): a kit of what
-the node lacks. Where the node's package cannot serve, the kit carries its own and
-install.sh hides the node's from the venv (``hidden_from_the_venv`` in wheelhouse.json):
+on it (an unknown version fits a requirement without specifier; for one with a specifier
+the kit carries a wheel, which pip on the node takes only if the node's misses), and
+``--mmcv-wheel WHEEL`` adds an mmcv with ops built for the node's torch
+(tools/misc/build_mmcv_cuda.sh): a kit of what the node lacks. Where the node's package
+cannot serve, the kit carries its own, and install.sh's venv does not see the node's
+(tools/misc/node_site.py: ``hidden_from_the_venv`` in wheelhouse.json, and what the venv
+holds its own version of):
 
 - transformers, always: with it (>= 4.28) and pycocotools, ``import mmpretrain.models``
   imports its multimodal models, whose blip2/Qformer.py imports
@@ -127,13 +129,6 @@ def read_node_packages(path):
     return node
 
 
-def fits(version, specifier):
-    """Whether the node's version (None: unknown) surely meets a requirement's specifier."""
-    if version is None:
-        return not str(specifier)
-    return specifier.contains(version, prereleases=True)
-
-
 def select(report, roots, node, environment):
     """Walk the resolved packages from roots, with markers evaluated for the target and
     without passing through torch/torchvision (so not torch's nvidia-*, triton, ...
@@ -152,11 +147,12 @@ def select(report, roots, node, environment):
                 dict(environment, extra=parent_extra)):
             continue
         if name in node and name not in HIDDEN:
-            if node[name] is None and str(req.specifier):
-                # carried too, installed only if the node's misses after all
+            version = node[name]
+            if not str(req.specifier) or version is not None and req.specifier.contains(
+                    version, prereleases=True):
+                continue  # the node's fits
+            if version is None:  # carried too: pip on the node takes it if the node's misses
                 assumed.setdefault(name, set()).add(str(req.specifier))
-            elif fits(node[name], req.specifier):
-                continue
             else:
                 replaced.add(name)
         provider = next((p for p in SAME_MODULE.get(name, []) if p in node), None)
