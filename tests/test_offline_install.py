@@ -213,8 +213,8 @@ NODE_MODULES = {'torch': (['torch'], "__version__ = '2.11.0+cu130'\n"),
 
 def make_fake_node(path):
     """A Python 3.12 venv with pip whose other packages are those of the GPU node's list,
-    as metadata only (versions unknown there: 81, setuptools without pkg_resources as
-    on the node, else 99); torch has a module that gives only its version."""
+    as metadata only (a version the list lacks: setuptools 81.0, >= 81 as on the node,
+    the others 99.0), some with empty modules (NODE_MODULES)."""
     subprocess.run([python312(), '-m', 'venv', str(path)], check=True)
     python = str(path / 'bin' / 'python')
     site = subprocess.run([python, '-c', 'import sysconfig; print(sysconfig.get_path("purel'

@@ -19,7 +19,9 @@ from importlib import metadata
 
 
 def normalize(name):
-    return re.sub(r'[-_.]+', '-', name).lower()
+    # as make_wheelhouse.normalize, which this cannot import: it runs in the node's Python
+    # before anything is installed, and make_wheelhouse needs packaging
+    return re.sub(r'[-_.]+', '-', name or '').lower()
 
 
 def top_entries(dist):
