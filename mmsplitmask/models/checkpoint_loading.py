@@ -112,7 +112,10 @@ def load_pretrained_strictly(module, init_cfg):
         raise CheckpointMismatchError(
             f'{source} lacks {len(fatal)} backbone weights, e.g. {fatal[:5]}. Fix the '
             'checkpoint path or prefix, or list the keys in init_cfg.allow_missing '
-            "(patterns like 'blocks.11.*').")
+            "(patterns like 'blocks.11.*')."
+            + (" A checkpoint of a sin-cos model has no pos_embed: set init_cfg."
+               "pos_embed_init='sincos' (or 'zeros' if it had no absolute positions, "
+               "as BEiT)." if 'pos_embed' in fatal else ''))
     fatal = unlisted(unexpected, PRETRAIN_ONLY + tuple(init_cfg.get('allow_unexpected', ())))
     if fatal:
         raise CheckpointMismatchError(
