@@ -143,7 +143,7 @@ def timm_beit(**kwargs):
     from timm.models.beit import Beit
     torch.manual_seed(0)
     return perturbed(Beit(img_size=64, patch_size=16, embed_dim=64, depth=2, num_heads=4,
-                          num_classes=0, init_values=0.1, use_mean_pooling=False, **kwargs))
+                          num_classes=0, init_values=0.1, global_pool='token', **kwargs))
 
 
 @pytest.mark.parametrize('shared', [False, True], ids=['per-block', 'shared'])

@@ -69,7 +69,7 @@ def test_layer_decay_scales_of_vitdet_vit_b():
         'neck.convs.0.0.conv.weight': 1.0,
         'rpn_head.rpn_conv.1.conv.weight': 1.0,
         'roi_head.bbox_head.shared_convs.3.conv.weight': 1.0,
-        'roi_head.mask_head.convs.3.norm.weight': 1.0,
+        'roi_head.mask_head.convs.3.ln.weight': 1.0,
     }
     for name, value in expected.items():
         assert scale[name] == pytest.approx(value, rel=1e-12), name

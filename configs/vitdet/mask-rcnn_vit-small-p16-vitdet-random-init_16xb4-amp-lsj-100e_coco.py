@@ -4,5 +4,5 @@ _base_ = [
     '../_base_/models/mask-rcnn_vit-small-p16_vitdet.py',
     '../_base_/datasets/coco_instance_lsj.py',
     '../_base_/schedules/mask-rcnn_adamw-lsj-100e.py',
-    '../_base_/det_runtime.py',
+    '../_base_/det_runtime_iters.py',
 ]

@@ -5,12 +5,12 @@
 # 4-64, LayerNorm, 256 channels); a 2-conv RPN, a 4conv1fc box head and a 4-conv mask
 # head with LayerNorm. Inputs are padded to a fixed 1024 square (large-scale jitter).
 _base_ = 'mmdet::_base_/models/mask-rcnn_r50_fpn.py'
-image_size = (1024, 1024)
+padded_size = (1024, 1024)  # the fixed input size of large-scale jitter
 norm_cfg = dict(type='LN2d', eps=1e-6, requires_grad=True)
 model = dict(
     data_preprocessor=dict(
         pad_size_divisor=32,
-        batch_augments=[dict(type='mmdet.BatchFixedSizePad', size=image_size, pad_mask=True)]),
+        batch_augments=[dict(type='mmdet.BatchFixedSizePad', size=padded_size, pad_mask=True)]),
     backbone=dict(
         _delete_=True,
         type='SplitMaskViT',
@@ -22,7 +22,7 @@ model = dict(
         window_size=14,
         global_blocks=(2, 5, 8, 11),
         rel_pos='decomposed',
-        rel_pos_map_size=image_size[0] // 16,
+        rel_pos_map_size=padded_size[0] // 16,
         with_cls_token=False,
         final_norm=False,
         out_indices=(-1, ),

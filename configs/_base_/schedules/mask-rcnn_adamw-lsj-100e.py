@@ -19,7 +19,4 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
          milestones=[163889, 177546], gamma=0.1),
 ]
-default_hooks = dict(checkpoint=dict(by_epoch=False, interval=interval, max_keep_ckpts=3,
-                                     save_last=True))
-log_processor = dict(by_epoch=False)
 auto_scale_lr = dict(enable=False, base_batch_size=64)
