@@ -76,11 +76,12 @@ def test_layer_decay_scales_of_vitdet_vit_b():
     assert wrapper.optimizer.defaults['weight_decay'] == 0.1
 
 
-def test_large_scale_jitter_pipelines_build_in_any_scope(scenes):
-    """The LSJ pipelines name their transforms' scope: they build under mmseg's."""
+@pytest.mark.parametrize('scope', ['mmdet', 'mmseg'])
+def test_large_scale_jitter_pipelines_build_in_any_scope(scenes, scope):
+    """The LSJ pipelines name their transforms' toolbox (mmcv's or mmdet's)."""
     from mmengine.registry import DATASETS
     cfg = Config.fromfile(VIT_B)
-    init_default_scope('mmseg')
+    init_default_scope(scope)
     meta = dict(classes=('disc', 'square', 'triangle', 'ring'))
     for split, pipeline in (('train', cfg.train_pipeline), ('val', cfg.test_pipeline)):
         dataset = DATASETS.build(dict(
@@ -88,8 +89,19 @@ def test_large_scale_jitter_pipelines_build_in_any_scope(scenes):
             ann_file=f'annotations/instances_{split}.json',
             data_prefix=dict(img=f'images/{split}/'), pipeline=pipeline))
         item = dataset[0]
-        assert tuple(item['inputs'].shape) == (3, 1024, 1024)  # padded to the square
-    assert 0.1 * 1024 <= max(item['data_samples'].img_shape) <= 1024
+        if split == 'train':  # resized to 0.1-2.0 of 1024, cropped, padded
+            assert tuple(item['inputs'].shape) == (3, 1024, 1024)
+            assert 0.1 * 1024 <= max(item['data_samples'].img_shape) <= 1024
+    # test images: longest side 1024, padded to the square by the model's preprocessor,
+    # their img_shape (where boxes are clipped) still the image's
+    from mmdet.registry import MODELS
+    height, width = item['data_samples'].img_shape
+    assert max(height, width) == 1024 and min(height, width) < 1024
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        preprocess = MODELS.build(cfg.model.data_preprocessor)
+    batch = preprocess(dict(inputs=[item['inputs']], data_samples=[item['data_samples']]))
+    assert tuple(batch['inputs'].shape) == (1, 3, 1024, 1024)
+    assert batch['data_samples'][0].img_shape == (height, width)
 
 
 @pytest.fixture(scope='module')

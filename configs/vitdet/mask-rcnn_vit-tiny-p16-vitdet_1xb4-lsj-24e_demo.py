@@ -15,7 +15,7 @@ _base_ = [
 image_size = (256, 256)
 roi_layer = dict(type='RoIAlign', sampling_ratio=2, use_torchvision=True)
 model = dict(
-    data_preprocessor=dict(batch_augments=[
+    data_preprocessor=dict(pad_size_divisor=image_size[0], batch_augments=[
         dict(type='mmdet.BatchFixedSizePad', size=image_size, pad_mask=True)]),
     backbone=dict(arch='tiny', img_size=128, drop_path_rate=0.0, window_size=8,
                   rel_pos_map_size=image_size[0] // 16),
@@ -27,24 +27,23 @@ model = dict(
         mask_roi_extractor=dict(out_channels=128, roi_layer=dict(roi_layer, output_size=14)),
         mask_head=dict(in_channels=128, conv_out_channels=128, num_classes=4)),
     train_cfg=dict(rcnn=dict(sampler=dict(num=128))))
-# Large-scale jitter at this size (configs/_base_/datasets/coco_instance_lsj.py at 1024).
-pad = dict(type='mmdet.Pad', size=image_size, pad_val=dict(img=(114, 114, 114)))
+# Large-scale jitter at this size (configs/_base_/datasets/coco_instance_lsj.py at 1024,
+# which says why the names are scoped).
 train_pipeline = [
-    dict(type='mmdet.LoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='mmdet.RandomFlip', prob=0.5),
-    dict(type='mmdet.RandomResize', scale=image_size, ratio_range=(0.1, 2.0), keep_ratio=True,
+    dict(type='mmcv.RandomResize', scale=image_size, ratio_range=(0.1, 2.0), keep_ratio=True,
          resize_type='mmdet.Resize'),
     dict(type='mmdet.RandomCrop', crop_type='absolute_range', crop_size=image_size,
          recompute_bbox=True, allow_negative_crop=True),
     dict(type='mmdet.FilterAnnotations', min_gt_bbox_wh=(1e-2, 1e-2)),
-    pad,
+    dict(type='mmdet.Pad', size=image_size, pad_val=dict(img=(114, 114, 114))),
     dict(type='mmdet.PackDetInputs'),
 ]
 test_pipeline = [
-    dict(type='mmdet.LoadImageFromFile'),
+    dict(type='LoadImageFromFile'),
     dict(type='mmdet.Resize', scale=image_size, keep_ratio=True),
-    pad,
     dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
     dict(type='mmdet.PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
