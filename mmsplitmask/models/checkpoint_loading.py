@@ -88,6 +88,10 @@ def unlisted(keys, patterns):
     return [k for k in keys if not any(fnmatch.fnmatch(k, p) for p in patterns)]
 
 
+def listed(keys, patterns):
+    return [k for k in keys if any(fnmatch.fnmatch(k, p) for p in patterns)]
+
+
 def load_pretrained_strictly(module, init_cfg):
     """Load ``init_cfg.checkpoint`` (after ``init_cfg.prefix``) into ``module``."""
     filename = init_cfg['checkpoint']
@@ -97,7 +101,7 @@ def load_pretrained_strictly(module, init_cfg):
     notes = []
     adapt_pos_embed(module, state, notes, init_cfg.get('pos_embed_init'))
     new, unused = getattr(module, 'checkpoint_key_roles', lambda: ((), ()))()
-    unused_keys = [k for k in state if not unlisted([k], unused)]
+    unused_keys = listed(state, unused)
     for key in unused_keys:
         del state[key]
     try:
@@ -105,8 +109,7 @@ def load_pretrained_strictly(module, init_cfg):
     except RuntimeError as err:  # size mismatches: torch names tensor and both shapes
         raise CheckpointMismatchError(f'{filename}: {err}') from None
     source = f'{filename} (prefix {init_cfg.get("prefix")!r})'
-    new_keys = [k for k in missing if not unlisted([k], new)]
-    missing = unlisted(missing, new)
+    new_keys, missing = listed(missing, new), unlisted(missing, new)
     fatal = unlisted(missing, TRANSFER_ONLY + tuple(init_cfg.get('allow_missing', ())))
     if fatal:
         raise CheckpointMismatchError(

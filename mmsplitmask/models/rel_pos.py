@@ -65,7 +65,8 @@ def beit_rel_index(grid_hw, device=None):
     ys, xs = torch.meshgrid(torch.arange(h, device=device), torch.arange(w, device=device),
                             indexing='ij')
     ys, xs = ys.reshape(-1), xs.reshape(-1)
-    offsets = (ys[:, None] - ys[None, :] + h - 1) * (2 * w - 1) + (xs[:, None] - xs[None, :] + w - 1)
+    offsets = ((ys[:, None] - ys[None, :] + h - 1) * (2 * w - 1)
+               + xs[:, None] - xs[None, :] + w - 1)
     num = (2 * h - 1) * (2 * w - 1)
     index = torch.empty(1 + h * w, 1 + h * w, dtype=torch.long, device=device)
     index[1:, 1:] = offsets

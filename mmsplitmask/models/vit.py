@@ -10,9 +10,9 @@ from typing import Optional, Sequence
 
 import torch
 from mmengine.model import BaseModule
-from torch.utils.checkpoint import checkpoint
 from mmengine.model.weight_init import trunc_normal_
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from ..registry import register_model
 from .checkpoint_loading import load_pretrained_strictly
@@ -97,6 +97,8 @@ class SplitMaskViT(BaseModule):
             raise ValueError(f"pos_embed must be 'learned' or 'sincos', got {pos_embed!r}")
         if out_type not in ('raw', 'cls_token', 'avg_featmap', 'featmap'):
             raise ValueError(f'unknown out_type {out_type!r}')
+        if out_type == 'cls_token' and not with_cls_token:
+            raise ValueError("out_type='cls_token' needs with_cls_token=True")
         self.pos_embed_type = pos_embed
         self.out_type = out_type
         self.final_norm = final_norm
@@ -153,9 +155,8 @@ class SplitMaskViT(BaseModule):
                              'backbone with with_cls_token=False')
         windowed = window_size and index % self.num_layers not in [
             i % self.num_layers for i in global_blocks]
-        grid = (map_size, map_size) if map_size else self.patch_resolution
-        if rel_pos == 'beit':
-            grid = self.patch_resolution  # BEiT's tables come from pre-training
+        # BEiT's tables come from pre-training; ViTDet's global ones fit the detection map
+        grid = (map_size, map_size) if map_size and rel_pos != 'beit' else self.patch_resolution
         return dict(window_size=window_size if windowed else 0, rel_pos=rel_pos,
                     rel_pos_size=(window_size, window_size) if windowed else grid)
 
@@ -208,7 +209,8 @@ class SplitMaskViT(BaseModule):
     def patch_pos_embed(self, grid_hw):
         """Position embedding of the patch tokens for a (h, w) grid: (1, h*w, C)."""
         if self.pos_embed is None:
-            return sincos_pos_embed_2d(grid_hw, self.embed_dims).to(self.patch_embed.proj.weight)
+            weight = self.patch_embed.proj.weight
+            return sincos_pos_embed_2d(grid_hw, self.embed_dims).to(weight)
         return resize_pos_embed(self.pos_embed[:, 1:], self.patch_resolution, grid_hw)
 
     def cls_pos_embed(self):
@@ -279,8 +281,6 @@ class SplitMaskViT(BaseModule):
         if self.out_type == 'raw':
             return tuple(outs)
         if self.out_type == 'cls_token':
-            if not self.with_cls_token:
-                raise ValueError("out_type='cls_token' needs with_cls_token=True")
             return tuple(o[:, 0] for o in outs)
         first = int(self.with_cls_token)  # the patch tokens start after the class token
         if self.out_type == 'avg_featmap':

@@ -1,8 +1,9 @@
 # COCO 2017 instance segmentation with ViTDet's large-scale jitter: resize to 0.1-2.0
 # of 1024 (aspect kept), crop 1024, pad to a 1024 square; test: longest side 1024
-# (the ViTDet model's data preprocessor pads it to the square). Transforms carry their toolbox's scope, so the pipelines build under
-# any default scope; LoadImageFromFile is mmcv's, found from every scope, and mmdet's
-# DetInferencer looks for it by this unscoped name.
+# (the ViTDet model's data preprocessor pads it to the square). Transforms carry their
+# toolbox's scope, so the pipelines build under any default scope; LoadImageFromFile
+# is mmcv's, found from every scope, and mmdet's DetInferencer looks for it by this
+# unscoped name.
 _base_ = 'mmdet::_base_/datasets/coco_instance.py'
 image_size = (1024, 1024)
 train_pipeline = [
