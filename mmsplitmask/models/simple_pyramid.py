@@ -26,7 +26,9 @@ if 'LN2d' not in MMDET_MODELS.module_dict:
 
 @register_model('mmdet')
 class SimpleFeaturePyramid(BaseModule):
-    """Args:
+    """Five-level pyramid from the last map of a plain ViT (see the module docstring).
+
+    Args:
         in_channels: channels of the backbone's map (its embed_dims).
         out_channels: channels of every pyramid level.
         scales: resampling of the input map per level (4, 2, 1, 0.5: strides 4-32
