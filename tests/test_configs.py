@@ -27,7 +27,7 @@ def build_model(cfg):
 
 def test_every_folder_has_configs():
     folders = {osp.basename(osp.dirname(p)) for p in CONFIGS}
-    assert {'splitmask', 'mask_rcnn', 'upernet', 'classification'} <= folders
+    assert {'splitmask', 'mask_rcnn', 'upernet', 'classification', 'vitdet'} <= folders
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))

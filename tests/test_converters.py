@@ -124,13 +124,11 @@ def test_beit_release_maps_qv_bias_and_layer_scale(tmp_path, capsys):
         for block in model.blocks:
             block.attn.qkv.bias[64:128] = 0  # BEiT has no k bias
     source = beit_release(model)
-    error = refusal(tmp_path, source, 'beit')
-    assert 'rel_pos_bias.relative_position_bias_table' in error and '--drop-rel-pos' in error
-
     dst = convert(tmp_path, source, 'beit', '--drop-rel-pos')
     output = capsys.readouterr().out
     assert ('blocks.0.attn.q_bias + blocks.0.attn.v_bias -> blocks.0.attn.qkv.bias' in output)
-    for dropped in ('mask_token', 'lm_head.weight', 'rel_pos_bias.relative_position_index'):
+    for dropped in ('mask_token', 'lm_head.weight', 'rel_pos_bias.relative_position_index',
+                    'rel_pos_bias.relative_position_bias_table'):
         assert f'\n  {dropped}\n' in output
     converted = torch.load(dst, weights_only=True)['state_dict']
     for key, value in model.state_dict().items():
@@ -138,6 +136,46 @@ def test_beit_release_maps_qv_bias_and_layer_scale(tmp_path, capsys):
     with torch.no_grad():
         reference = model.forward_features(IMAGES)
     assert_same_tokens(our_vit(dst, layer_scale_init_value=1e-5), reference)
+
+
+def timm_beit(**kwargs):
+    """timm's BEiT (unilm's keys: q_bias/v_bias, gamma_1/2, relative position tables)."""
+    from timm.models.beit import Beit
+    torch.manual_seed(0)
+    return perturbed(Beit(img_size=64, patch_size=16, embed_dim=64, depth=2, num_heads=4,
+                          num_classes=0, init_values=0.1, global_pool='token', **kwargs))
+
+
+@pytest.mark.parametrize('shared', [False, True], ids=['per-block', 'shared'])
+def test_beit_relative_position_bias_is_kept_and_gives_beit_features(tmp_path, capsys, shared):
+    """timm's BEiT is the reference computation of BEiT attention: per-block tables
+    with absolute positions, or one table shared by the blocks (BEiT's pre-training
+    release) without them."""
+    model = timm_beit(use_abs_pos_emb=not shared, use_rel_pos_bias=not shared,
+                      use_shared_rel_pos_bias=shared)
+    state = dict(model.state_dict(), mask_token=torch.zeros(1, 1, 64))
+    assert any('relative_position_bias_table' in k for k in state)
+    dst = convert(tmp_path, {'model': state}, 'beit')
+    output = capsys.readouterr().out
+    if shared:
+        assert ('rel_pos_bias.relative_position_bias_table -> blocks.1.attn.rel_pos.table '
+                '(shared table, copied)') in output
+    else:
+        assert ('blocks.1.attn.relative_position_bias_table -> blocks.1.attn.rel_pos.table'
+                in output)
+    assert "img_size=64, rel_pos='beit'" in output
+    with torch.no_grad():
+        reference = model.forward_features(IMAGES)
+    init = dict(pos_embed_init='zeros') if shared else {}
+    vit = SplitMaskViT(arch=TINY, img_size=64, out_type='raw', rel_pos='beit',
+                       layer_scale_init_value=1e-5, init_cfg=dict(
+                           type='Pretrained', checkpoint=str(dst), **init))
+    vit.init_weights()
+    assert_same_tokens(vit.eval(), reference)
+    if not shared:  # the tables matter: without them the tokens differ
+        dropped = convert(tmp_path, {'model': state}, 'beit', '--drop-rel-pos')
+        with pytest.raises(AssertionError):
+            assert_same_tokens(our_vit(dropped, layer_scale_init_value=1e-5), reference)
 
 
 def test_mae_release_drops_the_decoder(tmp_path, capsys):

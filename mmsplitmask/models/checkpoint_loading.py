@@ -6,6 +6,11 @@ prefix quietly trains from scratch. Here every missing backbone weight is an err
 model has no place for (e.g. layer-scale gammas loaded into a model without layer
 scale; ``allow_unexpected`` lists exceptions), shape mismatches name the tensor, and
 what was loaded, ignored and left out is logged.
+
+A backbone may name, by pattern (``checkpoint_key_roles()``), weights that a plain ViT
+checkpoint lacks and that start from zero (ViTDet's relative position tables) and
+checkpoint weights its configuration does not use (a class token, a final norm): those
+are allowed, and listed by name as new or unused.
 """
 import fnmatch
 
@@ -14,7 +19,7 @@ import torch
 from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from .pos_embed import resize_pos_embed
+from .pos_embed import resize_pos_embed, sincos_pos_embed_2d
 
 # Parameters that only exist in transfer models; a pre-training checkpoint lacks them.
 TRANSFER_ONLY = ('pyramid.*', )
@@ -45,9 +50,23 @@ def strip_prefix(state, prefix, filename):
     return picked
 
 
-def adapt_pos_embed(module, state, log):
-    """Resize a learned table to this model's grid, or drop it for sincos models."""
+def adapt_pos_embed(module, state, log, pos_embed_init=None):
+    """Resize a learned table to this model's grid, or drop it for sincos models.
+    ``pos_embed_init`` fills a learned table the checkpoint lacks: 'sincos' (the
+    checkpoint's model used fixed sin-cos positions: the table starts from them on
+    the pre-training grid, then learns) or 'zeros' (it had none, e.g. BEiT)."""
     if 'pos_embed' not in state:
+        if pos_embed_init is None or module.pos_embed is None:
+            return
+        if pos_embed_init not in ('sincos', 'zeros'):
+            raise CheckpointMismatchError(
+                f"init_cfg.pos_embed_init must be 'sincos' or 'zeros', got {pos_embed_init!r}")
+        table = torch.zeros_like(module.pos_embed)
+        if pos_embed_init == 'sincos':
+            table[:, 1:] = sincos_pos_embed_2d(module.patch_resolution, table.shape[-1])
+        state['pos_embed'] = table
+        log.append(f'pos_embed absent from the checkpoint: the learnable table starts from '
+                   f'{pos_embed_init} on the {module.patch_resolution} pre-training grid')
         return
     if module.pos_embed is None:
         log.append('pos_embed ignored: this model uses fixed sincos positions')
@@ -69,6 +88,10 @@ def unlisted(keys, patterns):
     return [k for k in keys if not any(fnmatch.fnmatch(k, p) for p in patterns)]
 
 
+def listed(keys, patterns):
+    return [k for k in keys if any(fnmatch.fnmatch(k, p) for p in patterns)]
+
+
 def load_pretrained_strictly(module, init_cfg):
     """Load ``init_cfg.checkpoint`` (after ``init_cfg.prefix``) into ``module``."""
     filename = init_cfg['checkpoint']
@@ -76,18 +99,26 @@ def load_pretrained_strictly(module, init_cfg):
     checkpoint = CheckpointLoader.load_checkpoint(filename, map_location='cpu')
     state = strip_prefix(extract_state_dict(checkpoint), init_cfg.get('prefix'), filename)
     notes = []
-    adapt_pos_embed(module, state, notes)
+    adapt_pos_embed(module, state, notes, init_cfg.get('pos_embed_init'))
+    new, unused = getattr(module, 'checkpoint_key_roles', lambda: ((), ()))()
+    unused_keys = listed(state, unused)
+    for key in unused_keys:
+        del state[key]
     try:
         missing, unexpected = module.load_state_dict(state, strict=False)
     except RuntimeError as err:  # size mismatches: torch names tensor and both shapes
         raise CheckpointMismatchError(f'{filename}: {err}') from None
     source = f'{filename} (prefix {init_cfg.get("prefix")!r})'
+    new_keys, missing = listed(missing, new), unlisted(missing, new)
     fatal = unlisted(missing, TRANSFER_ONLY + tuple(init_cfg.get('allow_missing', ())))
     if fatal:
         raise CheckpointMismatchError(
             f'{source} lacks {len(fatal)} backbone weights, e.g. {fatal[:5]}. Fix the '
             'checkpoint path or prefix, or list the keys in init_cfg.allow_missing '
-            "(patterns like 'blocks.11.*').")
+            "(patterns like 'blocks.11.*')."
+            + (" A checkpoint of a sin-cos model has no pos_embed: set init_cfg."
+               "pos_embed_init='sincos' (or 'zeros' if it had no absolute positions, "
+               "as BEiT)." if 'pos_embed' in fatal else ''))
     fatal = unlisted(unexpected, PRETRAIN_ONLY + tuple(init_cfg.get('allow_unexpected', ())))
     if fatal:
         raise CheckpointMismatchError(
@@ -98,4 +129,7 @@ def load_pretrained_strictly(module, init_cfg):
         f'Loaded {len(state) - len(unexpected)} tensors into {type(module).__name__} from '
         f'{filename}; missing (newly initialised): {sorted(missing) or "none"}; '
         f'unexpected (ignored): {sorted(unexpected) or "none"}'
+        + (f'; new in this architecture (zero-initialised): {sorted(new_keys)}'
+           if new_keys else '')
+        + (f'; unused by this architecture: {sorted(unused_keys)}' if unused_keys else '')
         + ''.join(f'; {n}' for n in notes))

@@ -12,11 +12,13 @@ import torch
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from ..registry import register_model
 from .checkpoint_loading import load_pretrained_strictly
 from .pos_embed import resize_pos_embed, sincos_pos_embed_2d
 from .transformer import TransformerBlock
+from .window_attention import SpatialBlock
 
 ARCHS = {
     'tiny': dict(embed_dims=192, num_layers=12, num_heads=3),
@@ -48,6 +50,20 @@ class SplitMaskViT(BaseModule):
         layer_scale_init_value: > 0 enables layer scale with this init value.
         frozen: no gradients and eval mode for the whole encoder (linear probing);
             a pyramid adapter stays trainable.
+        window_size: > 0 turns on ViTDet's window attention (windows of this many
+            patches a side, padded as detectron2) in every block not in
+            ``global_blocks``; needs ``with_cls_token=False``.
+        global_blocks: blocks that keep global attention when windows are on.
+        rel_pos: None, 'decomposed' (ViTDet: per-block height/width tables, zero-init)
+            or 'beit' (BEiT: one table per block): see ``rel_pos.py``.
+        rel_pos_map_size: the feature-map side the global blocks' decomposed tables
+            are sized for (ViTDet: 1024 / 16 = 64); default the pre-training grid.
+            Other sizes resize the tables at each forward.
+        with_cls_token: False drops the class token (ViTDet); its checkpoint weight is
+            then listed as unused on loading, like the final norm when
+            ``final_norm=False``.
+        with_cp: activation checkpointing of every block while training (memory for
+            compute: ViT-L at 1024 px).
     """
 
     def __init__(self,
@@ -65,6 +81,12 @@ class SplitMaskViT(BaseModule):
                  final_norm=True,
                  pyramid: Optional[dict] = None,
                  frozen=False,
+                 window_size=0,
+                 global_blocks: Sequence[int] = (),
+                 rel_pos: Optional[str] = None,
+                 rel_pos_map_size: Optional[int] = None,
+                 with_cls_token=True,
+                 with_cp=False,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         settings = dict(ARCHS[arch]) if isinstance(arch, str) else dict(arch)
@@ -75,6 +97,8 @@ class SplitMaskViT(BaseModule):
             raise ValueError(f"pos_embed must be 'learned' or 'sincos', got {pos_embed!r}")
         if out_type not in ('raw', 'cls_token', 'avg_featmap', 'featmap'):
             raise ValueError(f'unknown out_type {out_type!r}')
+        if out_type == 'cls_token' and not with_cls_token:
+            raise ValueError("out_type='cls_token' needs with_cls_token=True")
         self.pos_embed_type = pos_embed
         self.out_type = out_type
         self.final_norm = final_norm
@@ -86,7 +110,11 @@ class SplitMaskViT(BaseModule):
         self.patch_embed = nn.Module()
         self.patch_embed.proj = nn.Conv2d(
             in_channels, self.embed_dims, patch_size, stride=patch_size)
-        self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        self.with_cls_token = with_cls_token
+        if with_cls_token:
+            self.cls_token = nn.Parameter(torch.zeros(1, 1, self.embed_dims))
+        else:
+            self.register_parameter('cls_token', None)
         if pos_embed == 'learned':
             # Position 0 belongs to the class token, as in timm/DeiT/BEiT.
             self.pos_embed = nn.Parameter(torch.zeros(1, 1 + num_patches, self.embed_dims))
@@ -94,12 +122,19 @@ class SplitMaskViT(BaseModule):
             self.register_parameter('pos_embed', None)
 
         dpr = torch.linspace(0, drop_path_rate, self.num_layers).tolist()
-        self.blocks = nn.ModuleList([
-            TransformerBlock(self.embed_dims, settings['num_heads'], mlp_ratio,
-                             qkv_bias, dpr[i], layer_scale_init_value)
-            for i in range(self.num_layers)
-        ])
-        self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
+        block_args = [(self.embed_dims, settings['num_heads'], mlp_ratio, qkv_bias, dpr[i],
+                       layer_scale_init_value) for i in range(self.num_layers)]
+        self.spatial = bool(window_size or rel_pos)  # blocks that need the grid size
+        if self.spatial:
+            self.blocks = nn.ModuleList([
+                SpatialBlock(*args, **self._spatial_kwargs(
+                    i, window_size, global_blocks, rel_pos, rel_pos_map_size))
+                for i, args in enumerate(block_args)])
+        else:
+            self.blocks = nn.ModuleList([TransformerBlock(*args) for args in block_args])
+        self.with_cp = with_cp
+        # Without a final norm (ViTDet), the model has no norm weights to load.
+        self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6) if final_norm else None
 
         self.out_indices = sorted(i % self.num_layers for i in out_indices)
         self.pyramid = None
@@ -113,6 +148,24 @@ class SplitMaskViT(BaseModule):
         if frozen:
             for name, param in self.named_parameters():
                 param.requires_grad = name.startswith('pyramid.')
+
+    def _spatial_kwargs(self, index, window_size, global_blocks, rel_pos, map_size):
+        if window_size and self.with_cls_token:
+            raise ValueError('window attention has no place for a class token: build the '
+                             'backbone with with_cls_token=False')
+        windowed = window_size and index % self.num_layers not in [
+            i % self.num_layers for i in global_blocks]
+        # BEiT's tables come from pre-training; ViTDet's global ones fit the detection map
+        grid = (map_size, map_size) if map_size and rel_pos != 'beit' else self.patch_resolution
+        return dict(window_size=window_size if windowed else 0, rel_pos=rel_pos,
+                    rel_pos_size=(window_size, window_size) if windowed else grid)
+
+    def checkpoint_key_roles(self):
+        """Patterns of weights a plain ViT checkpoint lacks (new, zero-initialised)
+        and has but this configuration does not use, for the loader's messages."""
+        new = ('blocks.*.attn.rel_pos.*', ) if self.spatial else ()
+        unused = ('cls_token', ) * (not self.with_cls_token) + ('norm.*', ) * (self.norm is None)
+        return new, unused
 
     def train(self, mode=True):
         super().train(mode)
@@ -143,7 +196,8 @@ class SplitMaskViT(BaseModule):
                 nn.init.zeros_(m.bias)
         w = self.patch_embed.proj.weight
         nn.init.xavier_uniform_(w.view(w.shape[0], -1))
-        trunc_normal_(self.cls_token, std=0.02)
+        if self.cls_token is not None:
+            trunc_normal_(self.cls_token, std=0.02)
         if self.pos_embed is not None:
             trunc_normal_(self.pos_embed, std=0.02)
         # BEiT's depth rescaling keeps the residual stream's variance bounded.
@@ -155,7 +209,8 @@ class SplitMaskViT(BaseModule):
     def patch_pos_embed(self, grid_hw):
         """Position embedding of the patch tokens for a (h, w) grid: (1, h*w, C)."""
         if self.pos_embed is None:
-            return sincos_pos_embed_2d(grid_hw, self.embed_dims).to(self.cls_token)
+            weight = self.patch_embed.proj.weight
+            return sincos_pos_embed_2d(grid_hw, self.embed_dims).to(weight)
         return resize_pos_embed(self.pos_embed[:, 1:], self.patch_resolution, grid_hw)
 
     def cls_pos_embed(self):
@@ -184,11 +239,16 @@ class SplitMaskViT(BaseModule):
         return num_depths - 1, num_depths
 
     # --------------------------------------------------------------- forward
-    def encode(self, tokens):
-        """Run the blocks on (S, 1+L, C) tokens; returns the outputs at out_indices."""
+    def encode(self, tokens, grid_hw=None):
+        """Run the blocks on (S, 1+L, C) tokens; returns the outputs at out_indices.
+        Spatial blocks (windows, relative bias) take the (h, w) grid of the L tokens."""
         outs = []
         for i, block in enumerate(self.blocks):
-            tokens = block(tokens)
+            args = (tokens, grid_hw) if self.spatial else (tokens, )
+            if self.with_cp and self.training and torch.is_grad_enabled():
+                tokens = checkpoint(block, *args, use_reentrant=False)
+            else:
+                tokens = block(*args)
             if i == self.num_layers - 1 and self.final_norm:
                 tokens = self.norm(tokens)
             outs += [tokens] * self.out_indices.count(i)  # an index may repeat
@@ -205,9 +265,14 @@ class SplitMaskViT(BaseModule):
         """
         x, grid_hw = self.embed_patches(images)
         if visible_idx is not None:
+            if self.spatial:
+                raise ValueError('visible_idx (token subsets) needs plain blocks: no '
+                                 'window attention or relative position bias')
             x = gather_sequences(x, visible_idx)
-        cls = (self.cls_token + self.cls_pos_embed()).expand(x.shape[0], -1, -1)
-        outs = self.encode(torch.cat([cls, x], dim=1))
+        if self.with_cls_token:
+            cls = (self.cls_token + self.cls_pos_embed()).expand(x.shape[0], -1, -1)
+            x = torch.cat([cls, x], dim=1)
+        outs = self.encode(x, grid_hw)
         if visible_idx is not None:
             return tuple(outs)
         return self._format_outputs(outs, grid_hw)
@@ -217,9 +282,10 @@ class SplitMaskViT(BaseModule):
             return tuple(outs)
         if self.out_type == 'cls_token':
             return tuple(o[:, 0] for o in outs)
+        first = int(self.with_cls_token)  # the patch tokens start after the class token
         if self.out_type == 'avg_featmap':
-            return tuple(o[:, 1:].mean(dim=1) for o in outs)
-        maps = [o[:, 1:].transpose(1, 2).reshape(o.shape[0], -1, *grid_hw) for o in outs]
+            return tuple(o[:, first:].mean(dim=1) for o in outs)
+        maps = [o[:, first:].transpose(1, 2).reshape(o.shape[0], -1, *grid_hw) for o in outs]
         return self.pyramid(maps) if self.pyramid is not None else tuple(maps)
 
 

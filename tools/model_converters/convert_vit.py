@@ -11,9 +11,12 @@ has one of them, else the file is the state dict. Layouts and what they drop:
   mae         official MAE release: timm keys. Dropped as timm, plus decoder_*,
               mask_token.
   beit        official BEiT (unilm) release: q_bias, v_bias -> qkv.bias with a zero
-              k bias; gamma_1/gamma_2 -> ls1/ls2.gamma. Dropped: mask_token,
-              lm_head.*, head.*, fc_norm.*. Relative position bias (rel_pos_bias.*,
-              *.relative_position_*) is refused unless --drop-rel-pos is given.
+              k bias; gamma_1/gamma_2 -> ls1/ls2.gamma; relative position bias
+              tables -> blocks.i.attn.rel_pos.table (a table shared by the blocks,
+              rel_pos_bias.*, is copied into each, as BEiT does for fine-tuning):
+              build the backbone with rel_pos='beit'. Dropped: mask_token,
+              lm_head.*, head.*, fc_norm.*, the tables' index buffers (recomputed);
+              with --drop-rel-pos, the tables too (the features then differ).
   mmpretrain  mmpretrain VisionTransformer, ``backbone.`` prefix optional:
               patch_embed.projection, layers.i.{ln1,attn,ln2,ffn}, top-level ln1
               (the final norm) -> timm names. Dropped: head.*, neck.*,
@@ -109,15 +112,20 @@ def convert_mae(conv, args):
 
 
 def convert_beit(conv, args):
+    # Per-block tables keep their block; a shared one goes to every block.
     rel_pos = [k for k in conv.state
                if k.startswith('rel_pos_bias.') or '.relative_position_' in k]
-    if rel_pos and not args.drop_rel_pos:
-        raise ConversionError(
-            f'{conv.filename} has relative position bias ({", ".join(rel_pos[:3])}'
-            f'{", ..." if len(rel_pos) > 3 else ""}), which SplitMaskViT cannot represent. '
-            'Pass --drop-rel-pos to drop it (the features then differ from the source).')
     for key in rel_pos:
-        conv.drop(key)
+        if args.drop_rel_pos or key.endswith('relative_position_index'):
+            conv.drop(key)
+    per_block = r'blocks\.(\d+)\.attn\.relative_position_bias_table'
+    conv.rename([(per_block, r'blocks.\1.attn.rel_pos.table')])
+    shared = 'rel_pos_bias.relative_position_bias_table'
+    if shared in conv.unhandled():
+        depth = 1 + max(int(k.split('.')[1]) for k in conv.state if k.startswith('blocks.'))
+        for i in range(depth):
+            conv.map(f'blocks.{i}.attn.rel_pos.table', shared,
+                     value=conv.state[shared].clone(), note=' (shared table, copied)')
     for key in conv.unhandled():
         match = re.fullmatch(r'(blocks\.\d+\.attn\.)q_bias', key)
         if match and match.group(1) + 'v_bias' in conv.state:
@@ -184,9 +192,17 @@ def check_loadable(conv):
                   mlp_ratio=out['blocks.0.mlp.fc1.weight'].shape[0] / dims,
                   layer_scale_init_value=0.1 if 'blocks.0.ls1.gamma' in out else 0.0,
                   pos_embed='learned' if 'pos_embed' in out else 'sincos')
+    grid, heads = 1, 1
+    table = out.get('blocks.0.attn.rel_pos.table')
+    if table is not None:  # BEiT's: (2s-1)^2 offsets + 3 rows by heads, s the grid side
+        grid, heads = (math.isqrt(max(table.shape[0] - 3, 0)) + 1) // 2, table.shape[-1]
+        if table.ndim != 2 or (2 * grid - 1)**2 + 3 != table.shape[0] or dims % heads:
+            raise ConversionError(f'{conv.filename}: relative position table of shape '
+                                  f'{tuple(table.shape)} is not BEiT\'s for a square grid')
+        kwargs['rel_pos'] = 'beit'
     # One block stands for all of them: no need to allocate the whole model.
-    model = SplitMaskViT(arch=dict(embed_dims=dims, num_layers=1, num_heads=1),
-                         img_size=patch, **kwargs)
+    model = SplitMaskViT(arch=dict(embed_dims=dims, num_layers=1, num_heads=heads),
+                         img_size=patch * grid, **kwargs)
     expected = {}
     for key, value in model.state_dict().items():
         names = [f'blocks.{i}.{key[9:]}' for i in range(depth)] if key.startswith(
@@ -213,12 +229,12 @@ def check_loadable(conv):
               f'; loading it fails unless init_cfg.allow_missing lists them')
     if 'norm.weight' not in out:
         print("warning: no final norm (the source pools, then normalises with a dropped "
-              "fc_norm/ln2): build the backbone with final_norm=False and "
-              "init_cfg.allow_missing=['norm.*']")
+              "fc_norm/ln2): build the backbone with final_norm=False")
     if 'pos_embed' not in out:
-        print("warning: no pos_embed: build the backbone with pos_embed='sincos' or list "
-              "'pos_embed' in init_cfg.allow_missing")
-    size = f', img_size={side * patch}' if side else ''
+        print("warning: no pos_embed: build the backbone with pos_embed='sincos', or with "
+              "learned positions and init_cfg.pos_embed_init='zeros'")
+    size = f', img_size={(side or grid) * patch}' if side or table is not None else ''
+    size += ", rel_pos='beit'" if table is not None else ''
     print(f'load with: SplitMaskViT(arch=dict(embed_dims={dims}, num_layers={depth}, '
           f'num_heads=<as the source>, mlp_ratio={kwargs["mlp_ratio"]:g}), '
           f'patch_size={patch}{size}, layer_scale_init_value={kwargs["layer_scale_init_value"]}'
@@ -251,7 +267,7 @@ def parse_args(argv=None):
     parser.add_argument('dst', help='output file')
     parser.add_argument('--layout', required=True, choices=sorted(LAYOUTS))
     parser.add_argument('--drop-rel-pos', action='store_true',
-                        help='beit: drop relative position bias instead of refusing')
+                        help='beit: drop the relative position bias tables')
     return parser.parse_args(argv)
 
 
