@@ -95,14 +95,14 @@ class Sleep:
 def worker(config, files, count, seed, sleep_ms, barrier, queue):
     """Run the pipeline on ``count`` images once every worker is ready; report the
     start and end (time.monotonic, one clock for all processes) and per-transform time."""
-    import cv2
-    import torch
     if sleep_ms is None:
+        import cv2
+        import torch
         transforms, cv2_threads = build_pipeline(config)
         cv2.setNumThreads(cv2_threads)
+        torch.set_num_threads(1)  # as in a DataLoader worker
     else:
         transforms = [Sleep(sleep_ms)]
-    torch.set_num_threads(1)  # as in a DataLoader worker
     np.random.seed(seed)
     spent = [0.0] * len(transforms)
     barrier.wait()

@@ -259,7 +259,8 @@ def main():
                                          f'img_per_s{suffix}')
         out[f'time_per_img_ratio{suffix}'] = round(median, 3)
         out[f'time_per_img_ratio{suffix}_rounds'] = [round(r, 3) for r in per_round]
-    out['flop_ratio'] = round(out['splitmask_gflop_per_img'] / out['beit_gflop_per_img'], 3)
+    out['flop_ratio'] = round(flops_per_image('splitmask', dims, layers) /
+                              flops_per_image('beit', dims, layers), 3)
     print(f'SplitMask time per image = {out["time_per_img_ratio"]:.2f} x BEiT\'s (median of '
           f'rounds {out["time_per_img_ratio_rounds"]}), for {out["flop_ratio"]:.2f} x the FLOPs')
     print(json.dumps(out))
