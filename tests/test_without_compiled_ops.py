@@ -88,3 +88,10 @@ def test_pretraining_data_benchmark_and_probe_without_compiled_ops(tmp_path):
                       str(work / 'pretrain' / 'epoch_5.pth'), '--seg-root',
                       str(work / 'scenes'), '--device', 'cpu', env=NO_OPS)
     assert 0 <= last_json(out)['dense_probe_miou'] <= 100
+
+
+def test_ops_check_says_what_is_missing():
+    code, out = run_tool('tools/benchmarks/mmcv_ops_check.py', env=NO_OPS, check=False)
+    result = last_json(out)
+    assert code == 1 and result['ok'] is False
+    assert result['ops_import'] == "ModuleNotFoundError: No module named 'mmcv.ops'"
