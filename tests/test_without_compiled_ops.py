@@ -3,7 +3,12 @@ or mmseg's models: they run where those cannot be imported (tests/no_compiled_op
 tools, and every process they start, find no ``mmcv._ext``, ``mmcv.ops``,
 ``mmdet.models`` or ``mmseg.models``, as with an mmcv built without ops). Detection
 and segmentation pieces are registered, and mmdet's datasets checked, when their
-toolbox is used."""
+toolbox is used.
+
+A finder rather than a second environment with mmcv built with MMCV_WITH_OPS=0: no
+sdist, build or network in the tests, and the same boundary (such a build lacks
+exactly ``mmcv._ext``). Run once by hand in a venv with that build over this stack,
+gpu_check and the probe gave the same statuses and losses as here."""
 import sys
 
 from benchmarks.gpu_check import last_json

@@ -25,6 +25,7 @@ import json
 import multiprocessing as mp
 import os
 import os.path as osp
+import queue as queues
 import sys
 import tempfile
 import time
@@ -125,7 +126,16 @@ def run_workers(config, files, count, workers, sleep_ms=None):
              for seed in range(workers)]
     for p in procs:
         p.start()
-    reports = [queue.get() for _ in procs]
+    reports = []
+    while len(reports) < workers:  # a worker that dies must not hang the others
+        try:
+            reports.append(queue.get(timeout=5))
+        except queues.Empty:
+            dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            if dead:
+                for p in procs:
+                    p.kill()
+                raise RuntimeError(f'a pipeline worker died with exit code {dead[0]}')
     for p in procs:
         p.join()
     return reports

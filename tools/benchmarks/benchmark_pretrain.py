@@ -159,6 +159,7 @@ def make_batch(algo, batch, device, seed=0):
 
 def setup(algo, args):
     """Build, warm up (and compile); return the function that times one round."""
+    from mmsplitmask.models.splitmask import split_indices
     torch.manual_seed(0)
     device = args.device
     model = build(algo, args.arch, args.decoder_checkpoint).to(device).train()
@@ -166,8 +167,6 @@ def setup(algo, args):
     optimizer = torch.optim.AdamW(model.parameters(), lr=1.5e-3, weight_decay=0.05)
     step_model = torch.compile(model) if args.compile else model
     delay = args.slow_splitmask if algo == 'splitmask' else 0.0
-    if algo == 'splitmask':
-        from mmsplitmask.models.splitmask import split_indices
 
     def step():
         batch = inputs
