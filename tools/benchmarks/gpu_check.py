@@ -67,9 +67,9 @@ MASK_RCNN = 'configs/mask_rcnn/mask-rcnn_vit-base-p16-fpn-splitmask-coco-pre_8xb
 MFU_GOAL, TIME_RATIO_GOAL, MIN_ROUNDS = 0.45, 1.35, 3
 STEPS = ['mmcv_ops', 'benchmark_eager', 'benchmark_compile', 'pretrain', 'upernet',
          'maskrcnn', 'data_pipeline']
-# Seconds per step on one H200 (465 in all, compilation from an empty cache included);
-# --budget-scale multiplies them for a slower GPU. On CPU they are 3x: on 2 shared
-# cores the tools' imports alone take ~9 s per interpreter.
+# Budget per step, seconds, for one H200 (465 in all, compilation from an empty cache
+# included): estimates, not yet checked on one; --budget-scale multiplies them. On CPU
+# they are 3x: on 2 shared cores the tools' imports alone take ~9 s per interpreter.
 BUDGET = dict(mmcv_ops=30, benchmark_eager=75, benchmark_compile=150, pretrain=80,
               upernet=50, maskrcnn=40, data_pipeline=40)
 CPU_BUDGET_SCALE = 3
@@ -609,6 +609,9 @@ def main():
     if device == 'cuda' and not torch.cuda.is_available():
         sys.exit('error: --device cuda: no CUDA device (--device cpu --sizes small runs '
                  'what a CPU can)')
+    if device == 'cpu' and args.sizes == 'full':
+        print('warning: --sizes full on a CPU (ViT-B, batch 128): steps will run out of their '
+              'budgets; --sizes small is what a CPU can', flush=True)
     work = osp.abspath(args.work_dir)
     os.makedirs(work, exist_ok=True)
     json_path = osp.join(work, 'gpu_check.json')
