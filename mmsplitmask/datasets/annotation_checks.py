@@ -7,7 +7,9 @@ fewer than 3 points, which become ignored instances; crowd regions become ignore
 instances. What it does not handle is a file that lacks a field (a bare ``KeyError``
 from pycocotools or mmdet, sometimes only when the sample is loaded hours later), or
 a config whose ``classes`` are not the file's categories (every box is dropped, in
-silence). Importing this module wraps ``CocoDataset.load_data_list`` to catch both.
+silence). ``CocoDataset.load_data_list`` is wrapped to catch both as soon as mmdet's
+datasets are imported (not before: they need mmcv's compiled ops, see
+:mod:`mmsplitmask.deferred`).
 
 :class:`CheckSegLabels` does the same for semantic label maps, whose values outside
 the classes would otherwise crash the loss at the first image that has them.
@@ -16,9 +18,9 @@ import json
 
 import numpy as np
 from mmcv.transforms import BaseTransform
-from mmdet.datasets import CocoDataset
 from mmengine.logging import MMLogger
 
+from ..deferred import when_imported
 from ..registry import register_transform
 
 
@@ -71,12 +73,19 @@ def _fail(dataset, problem, err=None):
     raise AnnotationError(f'{dataset.ann_file}: {problem}') from err
 
 
-_load_data_list = CocoDataset.load_data_list
+def check_coco_loading(coco_module):
+    """Wrap ``CocoDataset.load_data_list`` of mmdet's ``datasets/coco.py`` module."""
+    load_data_list = coco_module.CocoDataset.load_data_list
+
+    def load_data_list_checked(self):
+        return _check_loaded(self, load_data_list)
+
+    coco_module.CocoDataset.load_data_list = load_data_list_checked
 
 
-def load_data_list_checked(self):
+def _check_loaded(self, load_data_list):
     try:
-        data_list = _load_data_list(self)
+        data_list = load_data_list(self)
     except (KeyError, TypeError, ValueError, IndexError, AssertionError) as err:
         with open(self.ann_file) as f:  # only on failure: find what is wrong
             problem = coco_problem(json.load(f), _needs_masks(self))
@@ -100,7 +109,7 @@ def load_data_list_checked(self):
     return data_list
 
 
-CocoDataset.load_data_list = load_data_list_checked
+when_imported('mmdet.datasets.coco', check_coco_loading)
 
 
 @register_transform('mmseg')
