@@ -335,8 +335,10 @@ def test_node_packages_decide_what_the_kit_carries(tmp_path):
 
 def test_mmcv_ops_check_on_cpu():
     """The node's first command, here on CPU with this environment's mmcv ops."""
-    _, out = run_tool('tools/misc/check_mmcv_ops.py', '--device', 'cpu')
-    assert 'nms kept [0, 2], RoIAlign gave 7.5' in out and 'OK:' in out, out
+    _, out = run_tool('tools/benchmarks/mmcv_ops_check.py')
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result['ok'] and result['cpu_calls']['nms_same'], out
+    assert result['cpu_calls']['roi_align_max_abs_diff'] < 1e-4, out
 
 
 def test_offline_install_errors_name_the_fix(tmp_path):

@@ -19,6 +19,7 @@ OUTDIR=$(realpath -m "$1")
 WORK=$(realpath -m "${WORK:-/tmp/mmcv-cuda}")
 PY=${PY:-$(ls -d "$HOME"/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -n1)}
 TORCH=${TORCH:-2.11.0}
+TORCHVISION=${TORCHVISION:-0.26.0}  # the node's; the check compares with its ops
 export TORCH_CUDA_ARCH_LIST=${ARCH:-9.0}  # the node's GPU: H200 = sm_90
 export CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}  # the nvcc on PATH may be a wrapper
 export MAX_JOBS=${MAX_JOBS:-$(nproc)} FORCE_CUDA=1 MMCV_WITH_OPS=1
@@ -35,7 +36,7 @@ mkdir -p "$WORK" "$OUTDIR"
 [ -x "$WORK/venv/bin/python" ] || "$PY" -m venv "$WORK/venv"
 V=$WORK/venv/bin/python
 # setuptools<81: mmcv's setup.py imports pkg_resources
-$V -m pip install --quiet "torch==$TORCH" "setuptools<81" wheel ninja numpy
+$V -m pip install --quiet "torch==$TORCH" "torchvision==$TORCHVISION" "setuptools<81" wheel ninja numpy
 
 # torch's CUDA headers and libraries come in its nvidia-* wheels, not in the toolkit
 SITE=$($V -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
@@ -73,7 +74,7 @@ WHEEL=$OUTDIR/$(basename "$WHEEL")
 echo "==> checking it here, on CPU"
 $V -m pip install --quiet --force-reinstall --no-deps "$WHEEL"
 $V -m pip install --quiet mmengine==0.10.7 "$WHEEL"  # mmcv's requirements
-CHECK=$(cd / && $V -W ignore "$HERE/check_mmcv_ops.py" --device cpu | sed -n 1p)
+CHECK=$(cd / && $V -W ignore "$HERE/../benchmarks/mmcv_ops_check.py" | tail -n1)
 echo "$CHECK"
 cat >"$OUTDIR/BUILD.txt" <<TXT
 $(basename "$WHEEL")
