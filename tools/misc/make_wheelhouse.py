@@ -1,7 +1,7 @@
 """Collect a wheelhouse for installing this repository on machines without internet.
 
 Run on a machine with internet; copy DIR to the node, then there:
-``make install WHEELHOUSE=DIR PYTHON=python3`` (see README, "GPU nodes without internet").
+``make install WHEELHOUSE=DIR PYTHON=python3`` (docs/get_started.md, "GPU nodes without internet").
 
 DIR gets wheels for the whole stack of requirements.txt except torch/torchvision (the
 node brings its own: the CUDA build matching its driver), for one Python version and
