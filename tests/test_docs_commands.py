@@ -118,6 +118,8 @@ def how_checked(doc, command):
         return 'runs'
     if doc == 'README.md':
         return f'text: {TEXT_ONLY.get(command, "NO REASON GIVEN")}'
+    if command.startswith('make '):
+        return 'text: a target of the Makefile'
     return 'text: script, whole flags, configs and a test that runs the script checked'
 
 
@@ -243,8 +245,7 @@ def test_study_report_commands_rebuild_the_figures(tmp_path):
     tables they print are the ones docs/small_scale_study.md holds, and they hold every
     mean ± std the README quotes."""
     commands = sorted({c for _, _, c in COMMANDS if is_study_report(c)})
-    readme = [c for doc, _, c in COMMANDS if doc == 'README.md']
-    assert len(commands) >= 2 and set(commands) <= set(readme) | set(commands)
+    assert len([c for doc, _, c in COMMANDS if doc == 'README.md' and c in commands]) >= 2
     report = tmp_path / 'small_scale_study.md'
     shutil.copy(osp.join(ROOT, 'docs', 'small_scale_study.md'), report)
     printed = ''
