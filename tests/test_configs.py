@@ -1,4 +1,5 @@
-"""Every shipped config loads and builds its model under its own toolbox's scope."""
+"""Every shipped config loads and builds its model under its own toolbox's scope, and its
+pipelines under any scope."""
 import glob
 import math
 import re
@@ -25,6 +26,60 @@ def build_model(cfg):
         return registry.build(model_cfg)
 
 
+SCOPES = ('mmengine', 'mmpretrain', 'mmdet', 'mmseg')
+
+
+def pipelines_of(node, path=''):
+    """(where, steps) of every pipeline in a config: each list under a key named
+    *pipeline, at any depth (dataloaders, dataset wrappers, module-level variables)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(
+        node, (list, tuple)) else ()
+    for key, value in items:
+        where = f'{path}.{key}' if path else str(key)
+        if str(key).endswith('pipeline') and isinstance(value, (list, tuple)):
+            yield where, value
+        else:
+            yield from pipelines_of(value, where)
+
+
+def transform_classes(transform):
+    """The class of a built transform and of every transform it holds (RandomApply,
+    TestTimeAug, Compose), in order."""
+    from mmcv.transforms import BaseTransform
+    held = []
+
+    def collect(value):
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                collect(item)
+        elif isinstance(value, BaseTransform):
+            held.extend(transform_classes(value))
+    for value in vars(transform).values():
+        collect(value)
+    return [type(transform)] + held
+
+
+def check_pipelines_build_in_any_scope(cfg, name):
+    """Each step of each pipeline builds, as the same classes, whatever default scope is
+    current (as after another toolbox's inferencer in the same process), through the
+    root registry that mmcv's Compose uses: toolboxes are named in the types."""
+    from mmengine.registry import TRANSFORMS
+    pipelines = list(pipelines_of(cfg.to_dict()))
+    for where, steps in pipelines:
+        for step in steps:
+            built = {}
+            for scope in SCOPES:
+                with DefaultScope.overwrite_default_scope(scope):
+                    try:
+                        built[scope] = transform_classes(TRANSFORMS.build(step))
+                    except Exception as err:  # a failure is a difference, shown below
+                        built[scope] = f'{type(err).__name__}: {err}'
+            own = built[cfg.get('default_scope', 'mmpretrain')]
+            assert all(b == own for b in built.values()), (
+                f'{name}: {where}: {step["type"]} builds differently by scope: {built}')
+    return len(pipelines)
+
+
 def test_every_folder_has_configs():
     folders = {osp.basename(osp.dirname(p)) for p in CONFIGS}
     assert {'splitmask', 'mask_rcnn', 'upernet', 'classification', 'vitdet'} <= folders
@@ -33,11 +88,18 @@ def test_every_folder_has_configs():
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_config_builds(path):
     cfg = Config.fromfile(path)
+    assert check_pipelines_build_in_any_scope(cfg, osp.relpath(path, ROOT)) >= 1
     init_default_scope(cfg.default_scope)
     model = build_model(cfg)
     assert sum(p.numel() for p in model.parameters()) > 0
     # MAEViT: mmpretrain's MAE, the small-scale study's external control
     assert type(model.backbone).__name__ in ('SplitMaskViT', 'MaskedTokenViT', 'MAEViT')
+
+
+@pytest.mark.parametrize('path', sorted(glob.glob(osp.join(ROOT, 'tests', 'configs', '*.py'))),
+                         ids=lambda p: osp.relpath(p, ROOT))
+def test_test_config_pipelines_build_in_any_scope(path):
+    assert check_pipelines_build_in_any_scope(Config.fromfile(path), path) >= 1
 
 
 FULL_SCALE_PRETRAIN = [p for p in CONFIGS if '16xb128' in p and '/splitmask/' in p]

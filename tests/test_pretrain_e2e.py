@@ -23,18 +23,15 @@ def check_features(config, checkpoint, scenes, width=64):
     checkpoint and an image file: the encoder's last-block patch tokens of the whole
     image, resized to the config's 128-px test pipeline, as a (C, 8, 8) map."""
     from mmengine.dataset import default_collate
-    from mmengine.registry import DefaultScope
     from mmpretrain.apis import FeatureExtractor, get_model
 
     image = sorted(glob.glob(osp.join(scenes, 'images', 'val', '*.jpg')))[0]
     config = osp.join(ROOT, config)
-    # mmpretrain's inferencers use the current registry scope, which another test may
-    # have left at mmdet/mmseg
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        extractor = FeatureExtractor(config, pretrained=str(checkpoint), device='cpu')
-        feats = extractor([image, image], batch_size=2)
-        model = get_model(config, pretrained=str(checkpoint))
-        data = default_collate([extractor.pipeline(dict(img=cv2.imread(image)))])
+    # whatever registry scope another test left current (the pipelines name their toolbox)
+    extractor = FeatureExtractor(config, pretrained=str(checkpoint), device='cpu')
+    feats = extractor([image, image], batch_size=2)
+    model = get_model(config, pretrained=str(checkpoint))
+    data = default_collate([extractor.pipeline(dict(img=cv2.imread(image)))])
     assert len(feats) == 2 and len(feats[0]) == 1 and feats[0][0].shape == (width, 8, 8)
     torch.testing.assert_close(feats[0][0], feats[1][0])
     # the checkpoint's weights, not a fresh init

@@ -109,7 +109,7 @@ def seg_dataset(root, on_error='ignore'):
     from mmseg.registry import DATASETS
     cfg = Config.fromfile('tests/configs/upernet_tiny.py').val_dataloader.dataset
     cfg.data_root = str(root)
-    assert cfg.pipeline[3].type == 'CheckSegLabels'
+    assert cfg.pipeline[3].type == 'mmseg.CheckSegLabels'
     cfg.pipeline[3].on_error = on_error
     return DATASETS.build(cfg)
 

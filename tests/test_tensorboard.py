@@ -1,4 +1,4 @@
-"""The README's TensorBoard option: a short run writes TensorBoard event files."""
+"""The TensorBoard option of docs/train_test.md: a short run writes TensorBoard event files."""
 import glob
 import os.path as osp
 
@@ -7,7 +7,7 @@ from PIL import Image
 
 from conftest import run_tool
 
-# The option README "Watch a run in TensorBoard" documents.
+# The option docs/train_test.md documents.
 TENSORBOARD = 'visualizer.vis_backends.0.type=TensorboardVisBackend'
 
 

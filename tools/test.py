@@ -42,7 +42,7 @@ def main():
     if not cfg.get('test_evaluator'):  # pre-training configs: a test pipeline, no test
         raise SystemExit(f'error: {args.config} defines no test (empty test_evaluator). '
                          'For a pre-training checkpoint, extract features with '
-                         'mmpretrain.apis.FeatureExtractor (README "Use a trained model") '
+                         'mmpretrain.apis.FeatureExtractor (docs/inference.md) '
                          'or probe the frozen encoder with tools/analysis_tools/probe.py')
     if not osp.isfile(args.checkpoint):
         raise SystemExit(f'error: checkpoint {args.checkpoint} does not exist')

@@ -3,12 +3,12 @@
 _base_ = ['./datasets/finetune_224.py', './schedules/finetune_adamw-300e.py']
 train_dataloader = dict(dataset=dict(pipeline=[
     dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandAugment', policies='timm_increasing', num_policies=2, total_level=10,
-         magnitude_level=7, magnitude_std=0.5,
+    dict(type='mmpretrain.RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandAugment', _scope_='mmpretrain', policies='timm_increasing', num_policies=2,
+         total_level=10, magnitude_level=7, magnitude_std=0.5,
          hparams=dict(pad_val=[104, 116, 124], interpolation='bicubic')),
-    dict(type='PackInputs'),
+    dict(type='mmpretrain.PackInputs'),
 ]))
 optim_wrapper = dict(optimizer=dict(lr=1.4e-4), paramwise_cfg=dict(layer_decay_rate=1.0))
 param_scheduler = [

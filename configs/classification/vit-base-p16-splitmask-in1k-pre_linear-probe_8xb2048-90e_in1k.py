@@ -20,9 +20,10 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type='ImageNet', data_root='data/imagenet/', split='train', pipeline=[
         dict(type='LoadImageFromFile'),
-        dict(type='RandomResizedCrop', scale=224, backend='pillow', interpolation='bicubic'),
-        dict(type='RandomFlip', prob=0.5),
-        dict(type='PackInputs'),
+        dict(type='mmpretrain.RandomResizedCrop', scale=224, backend='pillow',
+             interpolation='bicubic'),
+        dict(type='mmpretrain.RandomFlip', prob=0.5),
+        dict(type='mmpretrain.PackInputs'),
     ]))
 val_dataloader = dict(dataset=dict(type='ImageNet', data_root='data/imagenet/', split='val'))
 test_dataloader = val_dataloader

@@ -17,10 +17,10 @@ model = dict(
     init_cfg=[dict(type='Xavier', layer='Linear', distribution='uniform'),
               dict(type='Constant', layer='LayerNorm', val=1.0, bias=0.0)])
 train_pipeline = [
-    dict(type='LoadImageOrSkip'),
-    dict(type='RandomResizedCrop', scale=128, crop_ratio_range=(0.2, 1.0), backend='pillow',
-         interpolation='bicubic'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackInputs'),
+    dict(type='mmpretrain.LoadImageOrSkip'),
+    dict(type='mmpretrain.RandomResizedCrop', scale=128, crop_ratio_range=(0.2, 1.0),
+         backend='pillow', interpolation='bicubic'),
+    dict(type='mmpretrain.RandomFlip', prob=0.5),
+    dict(type='mmpretrain.PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

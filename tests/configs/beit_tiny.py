@@ -9,12 +9,12 @@ train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     dataset=dict(pipeline=[
-        dict(type='LoadImageOrSkip'),
-        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=64, second_size=32,
+        dict(type='mmpretrain.LoadImageOrSkip'),
+        dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+        dict(type='mmpretrain.RandomResizedCropAndInterpolationWithTwoPic', size=64, second_size=32,
              interpolation='bicubic', second_interpolation='lanczos', scale=(0.3, 1.0)),
-        dict(type='BEiTMaskGenerator', input_size=(4, 4), num_masking_patches=6,
+        dict(type='mmpretrain.BEiTMaskGenerator', input_size=(4, 4), num_masking_patches=6,
              min_num_patches=2),
-        dict(type='PackInputs', meta_keys=['img_path']),
+        dict(type='mmpretrain.PackInputs', meta_keys=['img_path']),
     ]))
 default_hooks = dict(logger=dict(interval=1))

@@ -5,18 +5,18 @@ model = dict(
                   img_size=64),
     neck=dict(embed_dims=64, num_heads=4),
     head=dict(embed_dims=64))
-crop = dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=64, second_size=32,
+crop = dict(type='mmpretrain.RandomResizedCropAndInterpolationWithTwoPic', size=64, second_size=32,
             interpolation='bicubic', second_interpolation='lanczos', scale=(0.3, 1.0))
 train_dataloader = dict(
     batch_size=16,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(pipeline=[
-        dict(type='LoadImageOrSkip'),
-        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+        dict(type='mmpretrain.LoadImageOrSkip'),
+        dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
         crop,
-        dict(type='ComplementaryMaskGenerator', input_size=4, mode='block'),
-        dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
+        dict(type='mmpretrain.ComplementaryMaskGenerator', input_size=4, mode='block'),
+        dict(type='mmpretrain.PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
     ]))
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
 default_hooks = dict(logger=dict(interval=1))

@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 import mmsplitmask  # noqa: E402,F401  (patches + registers all modules)
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.registry import Registry  # noqa: E402
 
 from mmsplitmask.evaluation.probe import (IMAGE_EXTS, build_frozen_encoder,  # noqa: E402
                                           encode_whole, raw_tokens_of, read_image)
@@ -34,7 +35,8 @@ from mmsplitmask.evaluation.probe import (IMAGE_EXTS, build_frozen_encoder,  # n
 def pipeline_sizes(cfg):
     """(crop size, target size) of the config's pre-training pipeline."""
     for step in cfg.train_dataloader.dataset.pipeline:
-        if step['type'] == 'RandomResizedCropAndInterpolationWithTwoPic':
+        name = Registry.split_scope_key(step['type'])[1]  # without its toolbox
+        if name == 'RandomResizedCropAndInterpolationWithTwoPic':
             return step['size'], step['second_size']
     return cfg.model.backbone.get('img_size', 224), None
 

@@ -49,7 +49,7 @@ from mmengine.analysis import get_model_complexity_info  # noqa: E402
 from mmengine.analysis import complexity_analysis  # noqa: E402
 from mmengine.analysis.jit_handles import generic_activation_jit, get_shape  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
-from mmengine.registry import MODELS, DefaultScope  # noqa: E402
+from mmengine.registry import MODELS, DefaultScope, Registry  # noqa: E402
 from mmdet.structures import DetDataSample  # noqa: E402
 from mmpretrain.models.selfsup import BaseSelfSupervisor  # noqa: E402
 from mmpretrain.structures import DataSample  # noqa: E402
@@ -123,7 +123,7 @@ def splitmask_forward(model, images, target_images, visible, predict):
 def find_split(node):
     """The config's ComplementaryMaskGenerator dict, wherever its pipeline is."""
     if isinstance(node, dict):
-        if node.get('type') == 'ComplementaryMaskGenerator':
+        if Registry.split_scope_key(str(node.get('type')))[1] == 'ComplementaryMaskGenerator':
             return node
         node = list(node.values())
     if isinstance(node, (list, tuple)):

@@ -5,17 +5,17 @@ data_root = 'data/demo/'
 metainfo = dict(classes=('disc', 'square', 'triangle', 'ring'))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='RandomChoiceResize', scales=[(320, s) for s in range(128, 193, 16)],
+    dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='mmdet.RandomFlip', prob=0.5),
+    dict(type='RandomChoiceResize', _scope_='mmdet', scales=[(320, s) for s in range(128, 193, 16)],
          keep_ratio=True),
-    dict(type='PackDetInputs'),
+    dict(type='mmdet.PackDetInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(320, 160), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
-    dict(type='PackDetInputs',
+    dict(type='mmdet.Resize', scale=(320, 160), keep_ratio=True),
+    dict(type='mmdet.LoadAnnotations', with_bbox=True, with_mask=True),
+    dict(type='mmdet.PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
 train_dataloader = dict(

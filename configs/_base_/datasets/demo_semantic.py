@@ -7,21 +7,22 @@ metainfo = dict(classes=('background', 'disc', 'square', 'triangle', 'ring'),
                 palette=[[0, 0, 0], [220, 60, 60], [60, 160, 60], [60, 90, 220], [230, 180, 30]])
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=False),
+    dict(type='LoadAnnotations', _scope_='mmseg', reduce_zero_label=False),
     # label values outside the 5 classes (and 255) -> 255, ignored, with a warning
-    dict(type='CheckSegLabels', num_classes=5),
-    dict(type='RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
+    dict(type='mmseg.CheckSegLabels', num_classes=5),
+    dict(type='RandomResize', _scope_='mmseg', scale=(256, 128), ratio_range=(0.75, 1.5),
+         keep_ratio=True),
+    dict(type='mmseg.RandomCrop', crop_size=crop_size, cat_max_ratio=0.9),
+    dict(type='mmseg.RandomFlip', prob=0.5),
+    dict(type='mmseg.PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 128), keep_ratio=True),
-    dict(type='LoadAnnotations', reduce_zero_label=False),
+    dict(type='mmseg.Resize', scale=(256, 128), keep_ratio=True),
+    dict(type='LoadAnnotations', _scope_='mmseg', reduce_zero_label=False),
     # label values outside the 5 classes (and 255) -> 255, ignored, with a warning
-    dict(type='CheckSegLabels', num_classes=5),
-    dict(type='PackSegInputs'),
+    dict(type='mmseg.CheckSegLabels', num_classes=5),
+    dict(type='mmseg.PackSegInputs'),
 ]
 dataset = dict(type=dataset_type, data_root=data_root, metainfo=metainfo,
                img_suffix='.jpg', seg_map_suffix='.png', reduce_zero_label=False)

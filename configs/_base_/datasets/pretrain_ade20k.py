@@ -3,10 +3,11 @@ _base_ = './pretrain_folder.py'
 train_dataloader = dict(dataset=dict(
     data_root='data/ade/ADEChallengeData2016/images/training/',
     pipeline=[
-        dict(type='LoadImageOrSkip'),
-        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-        dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
-             interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 0.25)),
-        dict(type='ComplementaryMaskGenerator', input_size=14, mode='block'),
-        dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
+        dict(type='mmpretrain.LoadImageOrSkip'),
+        dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+        dict(type='mmpretrain.RandomResizedCropAndInterpolationWithTwoPic', size=224,
+             second_size=112, interpolation='bicubic', second_interpolation='lanczos',
+             scale=(0.08, 0.25)),
+        dict(type='mmpretrain.ComplementaryMaskGenerator', input_size=14, mode='block'),
+        dict(type='mmpretrain.PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
     ]))

@@ -4,28 +4,30 @@
 data_root = 'data/images/'
 # Flip first: it must act on the image before the crop makes its target copy.
 train_pipeline = [
-    dict(type='LoadImageOrSkip'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
+    dict(type='mmpretrain.LoadImageOrSkip'),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
          interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 1.0)),
-    dict(type='ComplementaryMaskGenerator', input_size=14, mode='block'),
-    dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
+    dict(type='mmpretrain.ComplementaryMaskGenerator', input_size=14, mode='block'),
+    dict(type='mmpretrain.PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
 ]
 # Cars and DomainNet (the smallest sets): greyscale, solarisation, blur and colour
 # jitter (magnitudes as MoCo v3, the paper gives none) and uniform 75% masking.
 strong_train_pipeline = [
-    dict(type='LoadImageOrSkip'),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomApply', prob=0.8, transforms=[
-        dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)]),
-    dict(type='RandomGrayscale', prob=0.2, keep_channels=True,
+    dict(type='mmpretrain.LoadImageOrSkip'),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomApply', _scope_='mmpretrain', prob=0.8, transforms=[
+        dict(type='mmpretrain.ColorJitter', brightness=0.4, contrast=0.4, saturation=0.2,
+             hue=0.1)]),
+    dict(type='mmpretrain.RandomGrayscale', prob=0.2, keep_channels=True,
          channel_weights=(0.114, 0.587, 0.2989)),
-    dict(type='GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
-    dict(type='Solarize', thr=128, prob=0.2),
-    dict(type='RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
+    dict(type='mmpretrain.GaussianBlur', magnitude_range=(0.1, 2.0), magnitude_std='inf', prob=0.5),
+    dict(type='mmpretrain.Solarize', thr=128, prob=0.2),
+    dict(type='mmpretrain.RandomResizedCropAndInterpolationWithTwoPic', size=224, second_size=112,
          interpolation='bicubic', second_interpolation='lanczos', scale=(0.08, 1.0)),
-    dict(type='ComplementaryMaskGenerator', input_size=14, mode='uniform', mask_ratio=0.75),
-    dict(type='PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
+    dict(type='mmpretrain.ComplementaryMaskGenerator', input_size=14, mode='uniform',
+         mask_ratio=0.75),
+    dict(type='mmpretrain.PackInputs', algorithm_keys=['subset'], meta_keys=['img_path']),
 ]
 # One image for feature extraction (mmpretrain's FeatureExtractor reads this pipeline;
 # README "Use a trained model"): the whole image resized to the crop size, so every
@@ -33,8 +35,8 @@ strong_train_pipeline = [
 # LoadImageFromFile is the step FeatureExtractor replaces with its own image reading.
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(224, 224), interpolation='bicubic'),
-    dict(type='PackInputs'),
+    dict(type='mmpretrain.Resize', scale=(224, 224), interpolation='bicubic'),
+    dict(type='mmpretrain.PackInputs'),
 ]
 train_dataloader = dict(
     batch_size=128,
