@@ -351,3 +351,17 @@ def test_offline_install_errors_name_the_fix(tmp_path):
     assert rc != 0 and 'holds wheels for Python 3.99' in out
     assert '--python-version %d.%d' % sys.version_info[:2] in out
     assert not (tmp_path / 'venv').exists()
+
+
+def test_mmcv_cuda_build_names_a_missing_tool_before_any_download(tmp_path):
+    """The hour-long cross-build is not run here; its checks of what it needs are, and
+    they come before the build venv or a download."""
+    env = {'WORK': str(tmp_path / 'work')}
+    rc, out = run_tool('bash', 'tools/misc/build_mmcv_cuda.sh', str(tmp_path / 'out'),
+                       env={**env, 'PY': str(tmp_path / 'none')}, check=False)
+    assert rc == 1 and 'set PY=/path/to/python3.12' in out, out
+    rc, out = run_tool('bash', 'tools/misc/build_mmcv_cuda.sh', str(tmp_path / 'out'),
+                       env={**env, 'PY': sys.executable, 'CUDA_HOME': str(tmp_path)},
+                       check=False)
+    assert rc == 1 and f'no nvcc under {tmp_path}' in out, out
+    assert not (tmp_path / 'work').exists()

@@ -11,7 +11,7 @@
 # its CUDA wheels, about 3 GB, into a build venv under $WORK). About an hour on 2 cores.
 # Writes OUTDIR/mmcv-2.1.0-cp312-cp312-linux_x86_64.whl (debug symbols stripped) and
 # OUTDIR/BUILD.txt (what it was built against, its sha256), after checking on this CPU
-# that mmcv.ops imports and nms and RoIAlign give the expected results.
+# that mmcv.ops imports and that nms and RoIAlign agree with torchvision.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 
