@@ -46,7 +46,7 @@ def test_vit_s_training_forward_compiles_without_graph_breaks(model):
     torch._dynamo.reset()
     batch = samples(2)
     images, targets = torch.randn(2, 3, SIZE, SIZE), torch.rand(2, 3, SIZE // 2, SIZE // 2)
-    explained = torch._dynamo.explain(model)([images, targets, *split_indices(batch)], batch,
+    explained = torch._dynamo.explain(model)([images, targets, *split_indices([s.subset for s in batch])], batch,
                                              mode='loss')
     assert explained.graph_break_count == 0, explained.break_reasons
     assert explained.graph_count == 1
@@ -81,7 +81,7 @@ def test_unequal_split_fails_with_a_clear_error():
     batch[1].subset = batch[1].subset.copy()
     batch[1].subset.flat[np.flatnonzero(batch[1].subset == 2)[0]] = 1  # A sees one more
     with pytest.raises(ValueError, match=r'branch 1 sees \[8, 9\] patches per image'):
-        split_indices(batch)
+        split_indices([s.subset for s in batch])
 
 
 def test_split_grid_must_match_the_image(model):

@@ -28,5 +28,6 @@ class PretrainDataPreprocessor(TwoNormDataPreprocessor):
         data = super().forward(data, training)
         samples = data['data_samples']
         if samples and all('subset' in s for s in samples):
-            data['inputs'] = [*data['inputs'], *split_indices(samples, data['inputs'][0].device)]
+            data['inputs'] = [*data['inputs'], *split_indices(
+                [s.subset for s in samples], data['inputs'][0].device)]
         return data

@@ -26,12 +26,12 @@ def subset_indices(subsets, branch):
     return order[:, :k], order[:, k:]
 
 
-def split_indices(data_samples, device=None):
-    """The indices SplitMask's forward reads, from the batch's ``subset`` maps:
-    (visible, predict), (2B, k) and (2B, n - k), branch A's B rows then branch B's,
-    on ``device``. Host work and one copy: the data preprocessor calls it, so the
-    training forward itself never reads the labels."""
-    subsets = np.stack([_on_host(s.subset).reshape(-1) for s in data_samples])
+def split_indices(subsets, device=None):
+    """The indices SplitMask's forward reads, from the batch's ``subset`` maps (one
+    (h, w) label map per image): (visible, predict), (2B, k) and (2B, n - k), branch
+    A's B rows then branch B's, on ``device``. Host work and one copy: the data
+    preprocessor calls it, so the training forward itself never reads the labels."""
+    subsets = np.stack([_on_host(s).reshape(-1) for s in subsets])
     visible_a, predict_a = subset_indices(subsets, 1)
     visible_b, predict_b = subset_indices(subsets, 2)
     visible, predict = torch.cat([visible_a, visible_b]), torch.cat([predict_a, predict_b])
@@ -84,7 +84,7 @@ class SplitMask(BaseSelfSupervisor):
         if len(inputs) == 4:
             visible, predict = inputs[2:]
         else:
-            visible, predict = split_indices(data_samples, images.device)
+            visible, predict = split_indices([s.subset for s in data_samples], images.device)
         feats, target = self.decode(images, target_images, visible)
         return self.head.loss(feats, predict, target)
 

@@ -56,7 +56,7 @@ from mmpretrain.structures import DataSample  # noqa: E402
 from mmseg.structures import SegDataSample  # noqa: E402
 
 from mmsplitmask.datasets import ComplementaryMaskGenerator  # noqa: E402
-from mmsplitmask.models.splitmask import SplitMask, subset_indices  # noqa: E402
+from mmsplitmask.models.splitmask import SplitMask, split_indices  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -151,14 +151,11 @@ def splitmask_inputs(cfg, model, shape):
     except ValueError as err:  # e.g. a block split on a grid too small for its blocks
         sys.exit(f'error: --shape {h} {w}: {err} (here: a larger --shape)')
     np.random.seed(0)  # the same split on every run
-    subsets = torch.as_tensor(generator({})['subset']).flatten()[None]
-    visible_a, predict_a = subset_indices(subsets, 1)
-    visible_b, predict_b = subset_indices(subsets, 2)
+    visible, predict = split_indices([generator({})['subset']])
     # The tokenizer reads its own patch size under each ViT patch (8 under 16: half size).
     scale = getattr(model.target_generator, 'patch_size', patch // 2) / patch
     target = torch.rand(1, 3, round(h * scale), round(w * scale))
-    return (torch.randn(1, 3, h, w), target, torch.cat([visible_a, visible_b]),
-            torch.cat([predict_a, predict_b]))
+    return torch.randn(1, 3, h, w), target, visible, predict
 
 
 def build_traced(cfg, scope, shape):

@@ -28,7 +28,7 @@ from mmengine.utils import scandir  # noqa: E402
 
 from mmsplitmask.datasets import ComplementaryMaskGenerator  # noqa: E402
 from mmsplitmask.evaluation.probe import IMAGE_EXTS  # noqa: E402
-from mmsplitmask.models.splitmask import subset_indices  # noqa: E402
+from mmsplitmask.models.splitmask import split_indices  # noqa: E402
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
@@ -77,16 +77,13 @@ def run(model, image_bgr, seed):
     images, targets = target_images(model, [image_bgr], size)
     np.random.seed(seed)
     subset = ComplementaryMaskGenerator(vit.patch_resolution)({})['subset']
-    subsets = torch.from_numpy(subset).flatten()[None]
-    visible_a, predict_a = subset_indices(subsets, 1)
-    visible_b, predict_b = subset_indices(subsets, 2)
-    visible = torch.cat([visible_a, visible_b])
+    visible, predict = split_indices([subset])  # rows: branch A, branch B
     latent = vit(images, visible)[-1]
     feats = model.neck(latent, visible, vit.patch_pos_embed(vit.patch_resolution))
     logits = model.head.cls_head(feats)  # (2, n, V): branch A, branch B
     tokens = model.target_generator(targets)[0]
     predicted = tokens.clone()  # patches neither branch misses keep the target
-    for branch, missing in enumerate((predict_a[0], predict_b[0])):
+    for branch, missing in enumerate(predict):
         predicted[missing] = logits[branch, missing].argmax(-1)
     grid = vit.patch_resolution
     image = cv2.resize(image_bgr, (size, size), interpolation=cv2.INTER_AREA)

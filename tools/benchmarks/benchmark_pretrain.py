@@ -171,7 +171,7 @@ def setup(algo, args):
     def step():
         batch = inputs
         if algo == 'splitmask':  # what PretrainDataPreprocessor does for every batch
-            batch = [*inputs, *split_indices(samples, device)]
+            batch = [*inputs, *split_indices([s.subset for s in samples], device)]
         with torch.autocast(device, dtype=torch.bfloat16, enabled=device == 'cuda'):
             losses = step_model(batch, samples, mode='loss')
         loss = sum(v for k, v in losses.items() if 'loss' in k)
