@@ -5,9 +5,10 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
+from conftest import TINY
 from test_configs import build_model
 
-TINY_ARCH = dict(_delete_=True, embed_dims=64, num_layers=2, num_heads=4)
+TINY_ARCH = dict(_delete_=True, **TINY)
 CASES = [
     # (config, scope, overrides)
     ('configs/classification/vit-base-p16-splitmask-cars-pre_8xb128-300e_cars.py', 'mmpretrain',

@@ -7,15 +7,9 @@ import os.path as osp
 
 import cv2
 import torch
-from conftest import ROOT, read_scalars, run_tool, toolbox_tool
+from conftest import ROOT, TINY_CONFIG, pretrain, read_scalars, run_tool, toolbox_tool
 
-SPLITMASK = 'tests/configs/splitmask_tiny.py'
-
-
-def pretrain(work_dir, data_root, epochs, *extra, config=SPLITMASK):
-    return run_tool('tools/train.py', config, '--work-dir', str(work_dir), *extra,
-                    '--cfg-options', f'train_dataloader.dataset.data_root={data_root}/pretrain',
-                    f'train_cfg.max_epochs={epochs}')
+SPLITMASK = TINY_CONFIG
 
 
 def check_features(config, checkpoint, scenes, width=64):
@@ -70,12 +64,12 @@ def test_mmpretrain_shipped_train_tool_pretrains(scenes, tmp_path):
     assert osp.isfile(tmp_path / 'epoch_1.pth')
     assert any('loss_mim' in r and 'loss_match' in r for r in read_scalars(tmp_path))
 
-def test_resume_loads_mmengine_checkpoint_with_weights_only(scenes, tmp_path):
-    pretrain(tmp_path, scenes, 1)
-    checkpoint = torch.load(osp.join(tmp_path, 'epoch_1.pth'), weights_only=True)
+def test_resume_loads_mmengine_checkpoint_with_weights_only(scenes, tiny_pretrained, tmp_path):
+    first = osp.join(tiny_pretrained, 'epoch_1.pth')
+    checkpoint = torch.load(first, weights_only=True)
     hub = checkpoint['message_hub']['log_scalars']
     assert type(hub['train/loss']).__name__ == 'HistoryBuffer'
-    _, out = pretrain(tmp_path, scenes, 2, '--resume')
+    _, out = pretrain(tmp_path, scenes, 2, '--resume', first)
     assert 'resumed epoch: 1, iter: 3' in out
     assert osp.isfile(osp.join(tmp_path, 'epoch_2.pth'))
 
