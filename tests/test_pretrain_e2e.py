@@ -41,21 +41,6 @@ def check_features(config, checkpoint, scenes, width=64):
     torch.testing.assert_close(direct[0][0], feats[0][0])
 
 
-def test_pretraining_learns(scenes, tmp_path):
-    pretrain(tmp_path, scenes, 60)  # 48 images / batch 16 -> 180 iterations
-    records = [r for r in read_scalars(tmp_path) if 'loss_mim' in r]
-    first, last = records[0], records[-10:]
-    mean = {k: sum(r[k] for r in last) / len(last) for k in ('loss_mim', 'acc_token', 'acc_match')}
-    print(f'\nfirst: loss_mim {first["loss_mim"]:.3f}; last 10 mean: ' +
-          ', '.join(f'{k} {v:.3f}' for k, v in mean.items()) +
-          f' (chance: loss_mim {math.log(8192):.3f}, acc_token {1 / 8192:.5f}, acc_match 1/16)')
-    assert mean['loss_mim'] < 0.75 * math.log(8192)
-    assert mean['acc_token'] > 100 / 8192
-    assert mean['acc_match'] > 3 / 16
-    check_features(SPLITMASK, tmp_path / 'epoch_60.pth', scenes)
-
-
-
 def test_mmpretrain_shipped_train_tool_pretrains(scenes, tmp_path):
     """mmpretrain's own tools/train.py (what ``mim train mmpretrain`` runs)."""
     run_tool(toolbox_tool('mmpretrain', 'train.py'), SPLITMASK, '--work-dir', str(tmp_path),
