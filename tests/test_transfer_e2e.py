@@ -109,8 +109,8 @@ def test_upernet_trains_and_evaluates(scenes, trained_seg, tmp_path):
     trained = miou(log)
     assert len(glob.glob(osp.join(tmp_path, 'vis', '**', '*.png'), recursive=True)) == 6
     init = untrained_checkpoint(SEG, 'mmseg', tmp_path / 'init.pth')
-    _, log = run_tool('tools/test.py', SEG, init, '--work-dir', str(tmp_path / 'init'), '--cfg-options',
-                      *data_options(scenes, 'seg'))
+    _, log = run_tool('tools/test.py', SEG, init, '--work-dir', str(tmp_path / 'init'),
+                      '--cfg-options', *data_options(scenes, 'seg'))
     untrained = miou(log)
     print(f'\nUperNet mIoU on the 6 validation scenes: trained {trained:.2f}, '
           f'untrained {untrained:.2f}')
