@@ -1,5 +1,7 @@
 """The one layer-decay constructor gives each block the lr of the formula, in all
 three toolboxes, and no weight decay to norms, biases, position embedding, class token."""
+import copy
+
 import pytest
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
@@ -21,7 +23,7 @@ CASES = [
 @pytest.mark.parametrize('config,scope,overrides', CASES, ids=[c[1] for c in CASES])
 def test_block_lrs_follow_the_formula(config, scope, overrides):
     cfg = Config.fromfile(config)
-    cfg.merge_from_dict(overrides)
+    cfg.merge_from_dict(copy.deepcopy(overrides))  # merging pops _delete_ from it
     cfg.optim_wrapper.paramwise_cfg.layer_decay_rate = 0.5
     cfg.optim_wrapper.type = 'OptimWrapper'
     with DefaultScope.overwrite_default_scope(scope):
