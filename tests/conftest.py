@@ -95,8 +95,11 @@ def pretrain(work_dir, data_root, epochs, *extra, config=TINY_CONFIG):
 
 @pytest.fixture(scope='session')
 def tiny_pretrained(scenes, tmp_path_factory):
-    """One epoch (3 iterations) of the tiny pre-training on the scenes: its work dir
-    (epoch_1.pth, logs). Shared: copy it before writing into it."""
+    """One epoch (3 iterations) of the tiny pre-training on the scenes, run by
+    mmpretrain's own shipped tools/train.py (what ``mim train mmpretrain`` runs): its work
+    dir (epoch_1.pth, logs). Shared: write elsewhere."""
     work = tmp_path_factory.mktemp('tiny_pretrained')
-    pretrain(work, scenes, 1)
+    run_tool(toolbox_tool('mmpretrain', 'train.py'), TINY_CONFIG, '--work-dir', str(work),
+             '--cfg-options', f'train_dataloader.dataset.data_root={scenes}/pretrain',
+             'train_cfg.max_epochs=1')
     return work
