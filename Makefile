@@ -2,11 +2,14 @@
 #               offline: make install WHEELHOUSE=DIR PYTHON=python3 (README, GPU nodes without internet)
 # make demo:    the paper's story on generated data (see README)
 # make test:    the test suite (CPU only)
+# make mutation: mutation score of the core against the fast unit tests (mutmut; not part
+#               of make test; about an hour on 2 cores; docs/mutation_testing.md).
+#               MUTMUT_LIB=DIR: where mutmut is, if not in the venv (pip install --target DIR)
 PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test mutation lint clean
 
 install: $(STAMP)
 
@@ -22,5 +25,20 @@ demo: install
 test: install
 	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile tests
 
+# The core's functions (setup.cfg's [mutmut] names the files and the tests);
+# of vit.py only the gathering of each sequence's patches.
+MUTANTS := 'mmsplitmask.models.splitmask.*' 'mmsplitmask.models.decoder.*' \
+	'mmsplitmask.models.heads.*SplitMaskHead*' 'mmsplitmask.models.losses.*' \
+	'mmsplitmask.datasets.split_mask.*' 'mmsplitmask.engine.layer_decay.*' \
+	'mmsplitmask.models.vit.x_gather_sequences*' 'mmsplitmask.models.vit.*SplitMaskViT?forward__*' \
+	'mmsplitmask.models.vit.*SplitMaskViT?embed_patches__*'
+MUTMUT_LIB ?=
+# One thread: torch's thread pool does not survive mutmut's fork per mutant (it hangs).
+mutation:
+	@test -x $(VENV)/bin/python || { echo 'no $(VENV): run make install first'; exit 1; }
+	PYTHONPATH=$(MUTMUT_LIB) OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 nice -n 19 \
+		$(VENV)/bin/python -m mutmut run $(MUTANTS)
+	PYTHONPATH=$(MUTMUT_LIB) $(VENV)/bin/python tools/misc/mutation_report.py $(MUTANTS)
+
 clean:
-	rm -rf $(VENV) work_dirs/*/ .pytest_cache
+	rm -rf $(VENV) work_dirs/*/ .pytest_cache mutants
