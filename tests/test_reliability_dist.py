@@ -6,11 +6,9 @@ keys every sample's crop, flip and split mask on (seed, epoch, index), not on th
 rank's random stream. InfoNCE gathers its negatives from both ranks, DDP averages the
 gradients, and GlobalMeanLogHook logs the mean over ranks, so the logs must agree.
 """
-import glob
 import json
 import math
 import os
-import os.path as osp
 import re
 import signal
 import subprocess

@@ -4,7 +4,6 @@ Tiny SplitMask, 48 images / batch 16 = 3 iterations per epoch, 6 epochs, checkpo
 every 4 iterations (iteration 8 is in the middle of epoch 3), drop path on so the
 model's own randomness is covered too, and logs unsmoothed (window of 1).
 """
-import glob
 import os
 import os.path as osp
 import signal
