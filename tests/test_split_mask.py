@@ -49,3 +49,8 @@ def test_bad_options_fail_clearly():
         ComplementaryMaskGenerator(mode='grid')
     with pytest.raises(ValueError, match='disjoint'):
         ComplementaryMaskGenerator(mode='uniform', mask_ratio=0.3)
+
+
+def test_repr_names_grid_mode_and_ratio():
+    gen = ComplementaryMaskGenerator(input_size=(6, 10), mode='uniform', mask_ratio=0.5)
+    assert repr(gen) == "ComplementaryMaskGenerator(grid=(6, 10), mode='uniform', mask_ratio=0.5)"

@@ -283,3 +283,14 @@ def test_reference_catches_index_bugs(images, monkeypatch, mutation):
     differs = [key for key in ('loss_mim', 'loss_match')
                if not torch.allclose(ours[key], theirs[key], rtol=1e-5, atol=1e-5)]
     assert differs, f'{mutation}: the package still equals the reference'
+
+
+def test_extract_feat_encodes_whole_images_of_a_batch_or_a_tensor():
+    model = build_model('sincos', img_size=64).eval()
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = model.backbone(images)
+        for inputs in (images, [images, torch.rand(2, 3, 32, 32)]):
+            feats = model.extract_feat(inputs)
+            assert len(feats) == 1 and feats[0].shape == (2, 64, 4, 4)
+            torch.testing.assert_close(feats[0], expected[0])
