@@ -71,3 +71,41 @@ def test_head_loss_matches_unfused_classifier():
     torch.testing.assert_close(losses['loss_mim'], want)
     assert losses['acc_token'] == acc
     torch.testing.assert_close(got, feats.grad)
+
+
+def test_head_defaults_are_the_papers():
+    head = SplitMaskHead(embed_dims=16)
+    assert (head.cls_head.in_features, head.cls_head.out_features) == (16, 8192)
+    assert head.temperature == 0.2 and head.normalize and head.projector is None
+    assert head.match_loss_weight == 1.0 and head.mim_loss_weight == 1.0
+    assert head.chunk_rows == 1024
+
+
+def test_loss_weights_and_projector():
+    """Each weight scales its loss (0 gives the paper's one-loss ablations); a projector
+    (Linear, GELU, Linear) maps the mean descriptors before the matching."""
+    from mmsplitmask.models.losses import symmetric_info_nce
+    torch.manual_seed(3)
+    feats = torch.randn(4, 6, 16)
+    predict = torch.tensor([[0, 2, 4], [1, 3, 5], [1, 3, 5], [0, 2, 4]])
+    target = torch.randint(0, 32, (2, 6))
+    plain = SplitMaskHead(embed_dims=16, vocab_size=32)
+    plain.init_weights()
+    weighted = SplitMaskHead(embed_dims=16, vocab_size=32, mim_loss_weight=0.5,
+                             match_loss_weight=0.0)
+    weighted.load_state_dict(plain.state_dict())
+    ours, theirs = plain.loss(feats, predict, target), weighted.loss(feats, predict, target)
+    torch.testing.assert_close(theirs['loss_mim'], 0.5 * ours['loss_mim'])
+    assert theirs['loss_match'] == 0 and ours['loss_match'] > 0
+    assert theirs['acc_token'] == ours['acc_token'] and theirs['acc_match'] == ours['acc_match']
+
+    head = SplitMaskHead(embed_dims=16, vocab_size=32, temperature=0.5, normalize=False,
+                         projector=dict(hidden_dims=8, out_dims=4))
+    head.init_weights()
+    first, act, last = head.projector
+    assert isinstance(act, torch.nn.GELU)
+    assert (first.in_features, first.out_features, last.in_features, last.out_features) == (
+        16, 8, 8, 4)
+    x_a, x_b = head.projector(feats.mean(dim=1)).chunk(2)
+    want, _ = symmetric_info_nce(x_a, x_b, temperature=0.5, normalize=False)
+    torch.testing.assert_close(head.loss(feats, predict, target)['loss_match'], want)

@@ -294,3 +294,26 @@ def test_extract_feat_encodes_whole_images_of_a_batch_or_a_tensor():
             feats = model.extract_feat(inputs)
             assert len(feats) == 1 and feats[0].shape == (2, 64, 4, 4)
             torch.testing.assert_close(feats[0], expected[0])
+
+
+def test_pixels_past_the_last_whole_patch_change_nothing(images):
+    """Sides that are not multiples of 16: the patch embedding and the tokenizer drop
+    the partial patches, so the loss is that of the whole patches."""
+    model = build_model('sincos', img_size=64)
+    (view, target_view), data_samples = batch(model, images, (4, 4), 'block')
+    padded = [torch.nn.functional.pad(view, (0, 8, 0, 8), value=3.0),
+              torch.nn.functional.pad(target_view, (0, 4, 0, 4), value=1.0)]
+    with torch.no_grad():
+        ours = model.loss(padded, data_samples)
+        expected = model.loss([view, target_view], data_samples)
+    for key in ('loss_mim', 'loss_match'):
+        torch.testing.assert_close(ours[key], expected[key], msg=key)
+
+
+def test_a_split_of_the_wrong_grid_says_how_to_fix_it(images):
+    model = build_model('sincos', img_size=64)
+    _, data_samples = batch(model, images, (4, 4), 'block')
+    with pytest.raises(ValueError, match=r'the split mask is \(4, 4\) patches but the image '
+                       r'gives \(5, 5\): set ComplementaryMaskGenerator.input_size to crop '
+                       r'size / 16'):
+        model.loss([torch.zeros(4, 3, 80, 80), torch.zeros(4, 3, 40, 40)], data_samples)
