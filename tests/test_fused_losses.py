@@ -45,11 +45,16 @@ def test_without_gradients_and_under_bf16_autocast():
         loss, _ = linear_cross_entropy(x, weight, bias, labels, 16)
     torch.testing.assert_close(loss, reference(x, weight, bias, labels)[0])
     x.requires_grad_()
+    weight.requires_grad_()
     with torch.autocast('cpu', dtype=torch.bfloat16):
         loss, _ = linear_cross_entropy(x, weight, bias, labels, 16)
     loss.backward()
     assert loss.dtype == torch.float32 and x.grad.dtype == torch.float32
     torch.testing.assert_close(loss, reference(x, weight, bias, labels)[0], atol=0.05, rtol=0)
+    # the weight's gradient, summed in fp32 over 4 chunks of bf16 products
+    got = weight.grad
+    want = grads(lambda: reference(x, weight, bias, labels), [weight])[2][0] / 3
+    torch.testing.assert_close(got, want, atol=0.02, rtol=0.05)
 
 
 def test_head_loss_matches_unfused_classifier():
@@ -78,7 +83,8 @@ def test_head_defaults_are_the_papers():
     assert (head.cls_head.in_features, head.cls_head.out_features) == (16, 8192)
     assert head.temperature == 0.2 and head.normalize and head.projector is None
     assert head.match_loss_weight == 1.0 and head.mim_loss_weight == 1.0
-    assert head.chunk_rows == 1024
+    assert head.chunk_rows == 1024 and head.init_cfg is None
+    assert SplitMaskHead(16, init_cfg=dict(type='Pretrained')).init_cfg == dict(type='Pretrained')
 
 
 def test_loss_weights_and_projector():

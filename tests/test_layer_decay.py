@@ -92,9 +92,12 @@ def test_groups_keep_every_trainable_tensor_and_log_their_lrs(monkeypatch):
     assert '    0 1.250e-04 0 2' in lines  # depth 0: cls token and position embedding
 
 
-def test_without_a_decay_rate_every_lr_is_the_base_lr():
-    groups = construct(TinyModel()).optimizer.param_groups
+def test_without_a_decay_rate_every_lr_is_the_base_lr(monkeypatch):
+    logged = []
+    monkeypatch.setattr(MMLogger.get_current_instance(), 'info', logged.append)
+    groups = construct(TinyModel(), bias_decay_mult=1.0).optimizer.param_groups
     assert {g['lr'] for g in groups} == {1e-3}
+    assert logged[0].startswith('layer-wise lr decay 1.0:')
 
 
 @pytest.mark.parametrize('backbone', [None, nn.Linear(2, 2)], ids=['none', 'no depths'])

@@ -317,3 +317,17 @@ def test_a_split_of_the_wrong_grid_says_how_to_fix_it(images):
                        r'gives \(5, 5\): set ComplementaryMaskGenerator.input_size to crop '
                        r'size / 16'):
         model.loss([torch.zeros(4, 3, 80, 80), torch.zeros(4, 3, 40, 40)], data_samples)
+
+
+def test_one_image_batches_and_unequal_splits(images):
+    model = build_model('sincos', img_size=64)
+    (view, target_view), data_samples = batch(model, images, (4, 4), 'block')
+    one = model.loss([view[:1], target_view[:1]], data_samples[:1])
+    theirs = reference_losses(model, view[:1], target_view[:1],
+                              torch.as_tensor(data_samples[0].subset)[None])
+    torch.testing.assert_close(one['loss_mim'], theirs['loss_mim'], rtol=1e-5, atol=1e-5)
+    data_samples[1].subset = data_samples[1].subset.copy()
+    data_samples[1].subset[data_samples[1].subset == 1] = 0  # branch A of image 1 sees nothing
+    with pytest.raises(ValueError, match=r'branch 1 sees \[8, 0, 8, 8\] patches per image; '
+                       'the split transform must give every image the same count'):
+        model.loss([view, target_view], data_samples)

@@ -62,6 +62,13 @@ def test_decoder_checkpointing_gives_the_same_outputs_and_gradients():
 def test_decoder_defaults_two_blocks_of_the_encoder_kind():
     decoder = SplitMaskDecoder(embed_dims=32, num_heads=4)
     assert len(decoder.blocks) == 2 and decoder.norm.eps == 1e-6
+    assert decoder.with_cp is False and decoder.init_cfg is None
+    assert SplitMaskDecoder(32, 4, with_cp=True, init_cfg=dict(type='Pretrained')).with_cp
+    assert SplitMaskDecoder(32, 4, init_cfg=dict(type='Pretrained')).init_cfg == dict(
+        type='Pretrained')
+    wide = SplitMaskDecoder(embed_dims=4096, num_heads=4, num_layers=1)
+    wide.init_weights()
+    assert 0.015 < float(wide.mask_token.std()) < 0.025  # trunc_normal_(std=0.02)
     block = decoder.blocks[0]
     assert block.mlp.fc1.out_features == 4 * 32 and block.attn.num_heads == 4
     assert isinstance(block.ls1, torch.nn.Identity)  # no layer scale unless asked

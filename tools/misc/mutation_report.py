@@ -1,9 +1,10 @@
 """Summarise a mutmut run (make mutation): mutants per file and outcome, the score, and
 every mutant that was not killed, with its diff.
 
-    python tools/misc/mutation_report.py [PATTERN ...]
+    python tools/misc/mutation_report.py [--diffs] [PATTERN ...]
 
 PATTERN: mutmut's mutant-name globs (the Makefile's MUTANTS); without, every mutant.
+--diffs: print each survivor's diff as well (``mutmut show``, a few seconds each).
 Run from the repository root after ``mutmut run`` (mutmut must be importable).
 Score = killed / (killed + survived + no tests): a timeout counts as killed (the mutant
 made the tests hang or crawl); mutants not yet checked are left out and counted.
@@ -36,7 +37,7 @@ def source_file(name):
     return name.split('.x')[0].replace('.', '/') + '.py'
 
 
-def main(patterns):
+def main(patterns, diffs=False):
     found = outcomes(patterns)
     table = collections.defaultdict(collections.Counter)
     for name, status in found.items():
@@ -51,10 +52,11 @@ def main(patterns):
               f' | {score(counts)} |')
     print('| all | ' + ' | '.join(str(total[s]) for s in statuses) + f' | {score(total)} |')
     survivors = sorted(n for n, s in found.items() if s in NOT_KILLED)
-    print(f'\n{len(survivors)} not killed:')
+    print(f'\n{len(survivors)} not killed:\n')
     for name in survivors:
-        print(f'\n{name} ({found[name]})')
-        print(mutmut('show', name).strip())
+        print(f'{name} ({found[name]})')
+        if diffs:
+            print(mutmut('show', name).strip() + '\n')
 
 
 def score(counts):
@@ -64,4 +66,5 @@ def score(counts):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    main([a for a in args if a != '--diffs'], diffs='--diffs' in args)
