@@ -86,13 +86,6 @@ def tiny_dataset(folder, updates=None):
         return DATASETS.build(dataset)
 
 
-def pretrain(work_dir, data_root, epochs, *extra, config=TINY_CONFIG):
-    """``tools/train.py`` pre-training of ``config`` on ``data_root``/pretrain."""
-    return run_tool('tools/train.py', config, '--work-dir', str(work_dir), *extra,
-                    '--cfg-options', f'train_dataloader.dataset.data_root={data_root}/pretrain',
-                    f'train_cfg.max_epochs={epochs}')
-
-
 @pytest.fixture(scope='session')
 def tiny_pretrained(scenes, tmp_path_factory):
     """One epoch (3 iterations) of the tiny pre-training on the scenes, run by

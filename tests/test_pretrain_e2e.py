@@ -7,7 +7,13 @@ import os.path as osp
 
 import cv2
 import torch
-from conftest import ROOT, TINY_CONFIG, pretrain, read_scalars, run_tool
+from conftest import ROOT, TINY_CONFIG, read_scalars, run_tool
+
+
+def pretrain(work_dir, data_root, epochs, *extra, config=TINY_CONFIG):
+    return run_tool('tools/train.py', config, '--work-dir', str(work_dir), *extra,
+                    '--cfg-options', f'train_dataloader.dataset.data_root={data_root}/pretrain',
+                    f'train_cfg.max_epochs={epochs}')
 
 
 def check_features(config, checkpoint, scenes, width=64):

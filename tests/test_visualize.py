@@ -1,6 +1,6 @@
-"""The picture tools: tools/analysis_tools/visualize_splitmask.py on a tiny checkpoint
-made by tools/train.py, tools/analysis_tools/browse_dataset.py on SplitMask and BEiT
-configs, and the demo's enlargement of prediction pictures."""
+"""The picture tools: tools/analysis_tools/visualize_splitmask.py on the shared tiny
+pre-training checkpoint (tests/conftest.py), tools/analysis_tools/browse_dataset.py on
+SplitMask and BEiT configs, and the demo's enlargement of prediction pictures."""
 import os.path as osp
 
 import cv2
