@@ -1,3 +1,4 @@
+import glob
 import os
 import os.path as osp
 import subprocess
@@ -11,6 +12,11 @@ sys.path.insert(0, osp.join(ROOT, 'tools'))
 
 import demo  # noqa: E402
 from analysis_tools.analyze_logs import read_run  # noqa: E402
+
+
+# The tiny pre-training config every test trains, and its ViT (2 blocks, 64 wide).
+TINY_CONFIG = 'tests/configs/splitmask_tiny.py'
+TINY = dict(embed_dims=64, num_layers=2, num_heads=4)
 
 
 def run_tool(*args, timeout=600, env=None, check=True, cwd=ROOT):
@@ -55,3 +61,38 @@ def data_options(root, kind):
 def read_scalars(work_dir):
     """Every logged record of the newest run in ``work_dir``."""
     return read_run(work_dir)
+
+
+def logged(work_dir, key='loss'):
+    """{iteration: record} of the newest run's records that have ``key``; {} while a
+    starting run has logged nothing yet."""
+    if not glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')):
+        return {}
+    return {r['iter']: r for r in read_scalars(work_dir) if key in r}
+
+
+def tiny_dataset(folder, updates=None):
+    """The tiny config's pre-training dataset on the images in ``folder``;
+    ``updates`` {step index: kwargs} changes steps of its pipeline."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import DATASETS
+    import mmsplitmask  # noqa: F401
+    cfg = Config.fromfile(osp.join(ROOT, TINY_CONFIG))
+    dataset = dict(cfg.train_dataloader.dataset, data_root=str(folder))
+    for index, kwargs in (updates or {}).items():
+        dataset['pipeline'][index].update(kwargs)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return DATASETS.build(dataset)
+
+
+@pytest.fixture(scope='session')
+def tiny_pretrained(scenes, tmp_path_factory):
+    """One epoch (3 iterations) of the tiny pre-training on the scenes, run by
+    mmpretrain's own shipped tools/train.py (what ``mim train mmpretrain`` runs): its work
+    dir (epoch_1.pth, logs). Shared: write elsewhere."""
+    work = tmp_path_factory.mktemp('tiny_pretrained')
+    run_tool(toolbox_tool('mmpretrain', 'train.py'), TINY_CONFIG, '--work-dir', str(work),
+             '--cfg-options', f'train_dataloader.dataset.data_root={scenes}/pretrain',
+             'train_cfg.max_epochs=1')
+    return work

@@ -1,11 +1,14 @@
-"""Test-only fault injection and probes for runs started by the tests (custom_imports)."""
+"""Test-only fault injection, probes and broken models for runs started by the tests
+(custom_imports)."""
 import json
 import os
 
 import torch
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
-from mmpretrain.registry import HOOKS
+from mmpretrain.registry import HOOKS, MODELS
+
+from mmsplitmask.models import RandomProjectionTokenizer, SplitMaskDecoder
 
 
 @HOOKS.register_module()
@@ -58,3 +61,26 @@ class RecordDropPathMasksHook(Hook):
         os.makedirs(self.out_dir, exist_ok=True)
         with open(path, 'w') as f:
             json.dump(masks, f)
+
+
+@MODELS.register_module()
+class BatchShuffledTokenizer(RandomProjectionTokenizer):
+    """Targets shuffled over every patch of the batch: the token marginal is kept, any
+    dependence of a target on its image or its neighbours is gone (a negative control
+    of tests/test_learning_checks.py)."""
+
+    def forward(self, images):
+        tokens = super().forward(images)
+        return tokens.flatten()[torch.randperm(tokens.numel(), device=tokens.device)].view_as(
+            tokens)
+
+
+@MODELS.register_module()
+class ContextCutDecoder(SplitMaskDecoder):
+    """The decoder with every patch hidden from its context: it sees mask tokens at
+    their positions and nothing of the encoder, class token included (a negative control
+    of tests/test_learning_checks.py)."""
+
+    def forward(self, latent, visible_idx, patch_pos_embed):
+        nothing = latent.new_zeros(latent.shape[0], 1, latent.shape[2])
+        return super().forward(nothing, visible_idx[:, :0], patch_pos_embed)

@@ -4,7 +4,6 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import run_tool
 from mmengine.config import Config
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -38,12 +37,8 @@ def test_missing_checkpoint_names_the_path(tmp_path):
 
 
 @pytest.fixture(scope='module')
-def pretrained(scenes, tmp_path_factory):
-    work = tmp_path_factory.mktemp('pre')
-    run_tool('tools/train.py', 'tests/configs/splitmask_tiny.py', '--work-dir', str(work),
-             '--cfg-options', f'train_dataloader.dataset.data_root={scenes}/pretrain',
-             'train_cfg.max_epochs=1')
-    return osp.join(work, 'epoch_1.pth')
+def pretrained(tiny_pretrained):
+    return osp.join(tiny_pretrained, 'epoch_1.pth')
 
 
 def build_backbone(config, scope, init_cfg):

@@ -8,12 +8,11 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import ROOT, run_tool
+from conftest import ROOT, TINY, run_tool
 
 from mmsplitmask.models import SplitMaskViT
 
 TOOL = 'tools/model_converters/convert_vit.py'
-TINY = dict(embed_dims=64, num_layers=2, num_heads=4)
 IMAGES = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
 
 _spec = importlib.util.spec_from_file_location('convert_vit', osp.join(ROOT, TOOL))

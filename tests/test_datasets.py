@@ -10,7 +10,7 @@ from mmengine.registry import init_default_scope
 from pycocotools.coco import COCO
 
 import mmsplitmask  # noqa: F401
-from conftest import run_tool
+from conftest import run_tool, tiny_dataset
 
 
 def build(cfg):
@@ -117,8 +117,6 @@ def test_photo_scenes_show_photographs(photo_scenes):
 
 
 def test_bad_images_are_skipped_or_named(tmp_path):
-    from mmengine.config import Config
-
     from mmsplitmask.datasets import LoadImageOrSkip
     folder = tmp_path / 'images'
     os.makedirs(folder / 'sub')
@@ -133,9 +131,7 @@ def test_bad_images_are_skipped_or_named(tmp_path):
     data = open(folder / 'good.jpg', 'rb').read()
     (folder / 'truncated.jpg').write_bytes(data[:len(data) // 3])
 
-    cfg = Config.fromfile('tests/configs/splitmask_tiny.py')
-    dataset_cfg = dict(cfg.train_dataloader.dataset, data_root=str(folder))
-    dataset = build(dataset_cfg)
+    dataset = tiny_dataset(folder)
     assert len(dataset) == 7
     skipped_before = LoadImageOrSkip.skipped
     for i in range(len(dataset)):  # bad files are replaced by another, good sample
@@ -145,8 +141,7 @@ def test_bad_images_are_skipped_or_named(tmp_path):
     # empty.jpg and notes.jpg cannot be decoded (a truncated JPEG may decode partly)
     assert LoadImageOrSkip.skipped - skipped_before >= 2
 
-    dataset_cfg['pipeline'][0] = dict(type='LoadImageOrSkip', on_error='raise')
-    dataset = build(dataset_cfg)
+    dataset = tiny_dataset(folder, {0: dict(on_error='raise')})
     bad = [i for i in range(len(dataset)) if dataset.get_data_info(i)['img_path'].endswith(
         'notes.jpg')][0]
     with pytest.raises(ValueError, match='notes.jpg'):

@@ -45,11 +45,16 @@ def test_without_gradients_and_under_bf16_autocast():
         loss, _ = linear_cross_entropy(x, weight, bias, labels, 16)
     torch.testing.assert_close(loss, reference(x, weight, bias, labels)[0])
     x.requires_grad_()
+    weight.requires_grad_()
     with torch.autocast('cpu', dtype=torch.bfloat16):
         loss, _ = linear_cross_entropy(x, weight, bias, labels, 16)
     loss.backward()
     assert loss.dtype == torch.float32 and x.grad.dtype == torch.float32
     torch.testing.assert_close(loss, reference(x, weight, bias, labels)[0], atol=0.05, rtol=0)
+    # the weight's gradient, summed in fp32 over 4 chunks of bf16 products
+    got = weight.grad
+    want = grads(lambda: reference(x, weight, bias, labels), [weight])[2][0] / 3
+    torch.testing.assert_close(got, want, atol=0.02, rtol=0.05)
 
 
 def test_head_loss_matches_unfused_classifier():
@@ -71,3 +76,42 @@ def test_head_loss_matches_unfused_classifier():
     torch.testing.assert_close(losses['loss_mim'], want)
     assert losses['acc_token'] == acc
     torch.testing.assert_close(got, feats.grad)
+
+
+def test_head_defaults_are_the_papers():
+    head = SplitMaskHead(embed_dims=16)
+    assert (head.cls_head.in_features, head.cls_head.out_features) == (16, 8192)
+    assert head.temperature == 0.2 and head.normalize and head.projector is None
+    assert head.match_loss_weight == 1.0 and head.mim_loss_weight == 1.0
+    assert head.chunk_rows == 1024 and head.init_cfg is None
+    assert SplitMaskHead(16, init_cfg=dict(type='Pretrained')).init_cfg == dict(type='Pretrained')
+
+
+def test_loss_weights_and_projector():
+    """Each weight scales its loss (0 gives the paper's one-loss ablations); a projector
+    (Linear, GELU, Linear) maps the mean descriptors before the matching."""
+    from mmsplitmask.models.losses import symmetric_info_nce
+    torch.manual_seed(3)
+    feats = torch.randn(4, 6, 16)
+    predict = torch.tensor([[0, 2, 4], [1, 3, 5], [1, 3, 5], [0, 2, 4]])
+    target = torch.randint(0, 32, (2, 6))
+    plain = SplitMaskHead(embed_dims=16, vocab_size=32)
+    plain.init_weights()
+    weighted = SplitMaskHead(embed_dims=16, vocab_size=32, mim_loss_weight=0.5,
+                             match_loss_weight=0.0)
+    weighted.load_state_dict(plain.state_dict())
+    ours, theirs = plain.loss(feats, predict, target), weighted.loss(feats, predict, target)
+    torch.testing.assert_close(theirs['loss_mim'], 0.5 * ours['loss_mim'])
+    assert theirs['loss_match'] == 0 and ours['loss_match'] > 0
+    assert theirs['acc_token'] == ours['acc_token'] and theirs['acc_match'] == ours['acc_match']
+
+    head = SplitMaskHead(embed_dims=16, vocab_size=32, temperature=0.5, normalize=False,
+                         projector=dict(hidden_dims=8, out_dims=4))
+    head.init_weights()
+    first, act, last = head.projector
+    assert isinstance(act, torch.nn.GELU)
+    assert (first.in_features, first.out_features, last.in_features, last.out_features) == (
+        16, 8, 8, 4)
+    x_a, x_b = head.projector(feats.mean(dim=1)).chunk(2)
+    want, _ = symmetric_info_nce(x_a, x_b, temperature=0.5, normalize=False)
+    torch.testing.assert_close(head.loss(feats, predict, target)['loss_match'], want)

@@ -27,6 +27,11 @@ def test_matches_reference_single_process():
     assert 0 <= acc <= 1
     perfect_loss, perfect_acc = symmetric_info_nce(x_a, x_a * 2, temperature=0.2)
     assert perfect_acc == 1 and perfect_loss < loss
+    # the defaults are MoCo v3's (and the paper's): temperature 0.2, l2-normalised
+    torch.testing.assert_close(symmetric_info_nce(x_a, x_b)[0], loss)
+    raw, _ = symmetric_info_nce(x_a, x_b, temperature=0.5, normalize=False)
+    want = sum(F.cross_entropy(q @ k.T / 0.5, torch.arange(8)) for q, k in ((x_a, x_b), (x_b, x_a)))
+    torch.testing.assert_close(raw, want / 2)
 
 
 def _worker(rank, world, init_file, x_a, x_b, out_dir):

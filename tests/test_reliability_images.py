@@ -13,9 +13,7 @@ import zlib
 import cv2
 import numpy as np
 import pytest
-from conftest import run_tool
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from conftest import TINY_CONFIG, run_tool, tiny_dataset
 from PIL import Image
 
 from mmsplitmask.datasets import LoadImageOrSkip
@@ -56,15 +54,6 @@ def write_bad(folder):
     return {'truncated.jpg': 'truncated JPEG', 'truncated.png': 'decodable',
             'empty.jpg': 'empty file', 'notes.jpg': 'decodable',
             'bomb.png': 'CV_IO_MAX_IMAGE_PIXELS'}
-
-
-def tiny_dataset(folder, **pipeline0):
-    init_default_scope('mmpretrain')
-    from mmpretrain.registry import DATASETS
-    cfg = Config.fromfile('tests/configs/splitmask_tiny.py')
-    dataset = dict(cfg.train_dataloader.dataset, data_root=str(folder))
-    dataset['pipeline'][0].update(pipeline0)
-    return DATASETS.build(dataset)
 
 
 def test_odd_images_are_converted_and_cropped(tmp_path):
@@ -121,7 +110,7 @@ def test_training_log_names_skipped_files_and_counts_them(scenes, tmp_path):
     bad = write_bad(folder)
     for path in sorted(glob.glob(f'{scenes}/images/train/*.jpg'))[:12]:
         os.symlink(path, folder / osp.basename(path))
-    _, out = run_tool('tools/train.py', 'tests/configs/splitmask_tiny.py', '--work-dir',
+    _, out = run_tool('tools/train.py', TINY_CONFIG, '--work-dir',
                       str(tmp_path / 'work'), '--cfg-options',
                       f'train_dataloader.dataset.data_root={folder}',
                       'train_dataloader.num_workers=1', 'train_dataloader.batch_size=4',

@@ -6,12 +6,13 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import read_scalars
+from conftest import TINY_CONFIG, logged
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from mmsplitmask.engine import NonFiniteLossError
+from reliability_faults import InjectNaNHook
 
 NAN_AT = {3, 4, 7, 8, 9}  # 1-based iterations; two skips, one good step, then three
 
@@ -26,19 +27,8 @@ class Snapshots(Hook):
         self.weights[runner.iter + 1] = runner.model.head.cls_head.weight.detach().clone()
 
 
-def inject_nan(runner):
-    loss = runner.model.loss
-
-    def poisoned(*args, **kwargs):
-        losses = loss(*args, **kwargs)
-        if runner.iter + 1 in NAN_AT:
-            losses['loss_mim'] = losses['loss_mim'] * float('nan')
-        return losses
-    runner.model.loss = poisoned
-
-
 def test_nonfinite_steps_are_skipped_then_the_run_stops(scenes, tmp_path):
-    cfg = Config.fromfile('tests/configs/splitmask_tiny.py')
+    cfg = Config.fromfile(TINY_CONFIG)
     cfg.merge_from_dict({'train_dataloader.dataset.data_root': f'{scenes}/pretrain',
                          'train_cfg.max_epochs': 4, 'work_dir': str(tmp_path),
                          'experiment_name': f'nonfinite_{tmp_path.name}'})
@@ -47,7 +37,7 @@ def test_nonfinite_steps_are_skipped_then_the_run_stops(scenes, tmp_path):
     runner = Runner.from_cfg(cfg)
     snapshots = Snapshots()
     runner.register_hook(snapshots)
-    inject_nan(runner)
+    runner.register_hook(InjectNaNHook(NAN_AT))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # as the subprocess tests (OMP_NUM_THREADS=1): 2 shared cores
     try:
@@ -74,7 +64,7 @@ def test_nonfinite_steps_are_skipped_then_the_run_stops(scenes, tmp_path):
     log = open(glob.glob(osp.join(tmp_path, '*', '*.log'))[0]).read()
     assert 'at iteration 3 (this process: nan): step skipped (1 in a row, 1 in total)' in log
     assert 'at iteration 9 (this process: nan): step skipped (3 in a row, 5 in total)' in log
-    records = {r['iter']: r for r in read_scalars(tmp_path) if 'loss' in r}
+    records = logged(tmp_path)
     counts = {i: r.get('nonfinite_skipped') for i, r in records.items()}
     assert counts[2] is None and counts[3] == 1 and counts[5] == 2 and counts[8] == 4
     # NaN stays out of the logged curves (they are means over the last 10 iterations)
@@ -86,6 +76,6 @@ def test_nonfinite_steps_are_skipped_then_the_run_stops(scenes, tmp_path):
                          'experiment_name': f'nonfinite_resumed_{tmp_path.name}'})
     resumed = Runner.from_cfg(cfg)
     resumed.train()
-    records = {r['iter']: r for r in read_scalars(tmp_path) if 'loss' in r}
+    records = logged(tmp_path)
     assert sorted(records) == [10, 11, 12] and records[12]['nonfinite_skipped'] == 5
     assert all(math.isfinite(r['loss']) for r in records.values())

@@ -4,7 +4,6 @@ Tiny SplitMask, 48 images / batch 16 = 3 iterations per epoch, 6 epochs, checkpo
 every 4 iterations (iteration 8 is in the middle of epoch 3), drop path on so the
 model's own randomness is covered too, and logs unsmoothed (window of 1).
 """
-import glob
 import os
 import os.path as osp
 import signal
@@ -14,27 +13,21 @@ import time
 
 import pytest
 import torch
-from conftest import ROOT, read_scalars, run_tool
+from conftest import ROOT, TINY_CONFIG, logged, run_tool
 
 ITERS = 18
 
 
 def train_args(work_dir, data_root, *options):
-    return ['tools/train.py', 'tests/configs/splitmask_tiny.py', '--work-dir', str(work_dir),
+    return ['tools/train.py', TINY_CONFIG, '--work-dir', str(work_dir),
             '--cfg-options', f'train_dataloader.dataset.data_root={data_root}/pretrain',
             'train_cfg.max_epochs=6', 'default_hooks.checkpoint.by_epoch=False',
             'default_hooks.checkpoint.interval=4', 'model.backbone.drop_path_rate=0.1',
             'log_processor.window_size=1', *options]
 
 
-def logged(work_dir):
-    """Iterations logged so far by a running job."""
-    found = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    return curve(work_dir) if found else {}
-
-
 def curve(work_dir, key='loss'):
-    return {r['iter']: r[key] for r in read_scalars(work_dir) if key in r}
+    return {i: r[key] for i, r in logged(work_dir, key).items()}
 
 
 @pytest.fixture(scope='module')

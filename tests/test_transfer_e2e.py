@@ -6,11 +6,12 @@ import glob
 import os
 import os.path as osp
 import pickle
+import re
 
 import cv2
-
 import pytest
-from conftest import data_options, run_tool, toolbox_tool
+import torch
+from conftest import ROOT, data_options, run_tool, toolbox_tool
 
 # The shipped demo configs, shrunk to a 2-block ViT by inheritance.
 DET = 'tests/configs/mask-rcnn_tiny.py'
@@ -63,13 +64,41 @@ def test_dist_and_slurm_test_two_processes_same_coco_metrics(scenes, trained_det
     assert metrics[0] == metrics[1] == metrics[2]
 
 
+# 40 iterations (warm-up 5) vs the same UperNet at its init, on the 6 validation scenes,
+# seeds 0/1 (mmengine's randomness.seed and torch.manual_seed of the init): mIoU trained
+# 22.29 / 21.21, untrained 0.91 / 1.78; aAcc 69.8 / 68.8 against 4.5 / 8.8.
+SEG_ITERS = 40
+SEG_MARGIN = 10.0  # points of mIoU; the smallest measured gap is 19.4
+
+
 @pytest.fixture(scope='module')
 def trained_seg(scenes, tmp_path_factory):
     work = tmp_path_factory.mktemp('seg')
     _, log = run_tool(toolbox_tool('mmseg', 'train.py'), SEG, '--work-dir', str(work),
-                      '--cfg-options', *data_options(scenes, 'seg'), 'train_cfg.max_iters=4',
-                      'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4')
-    return log, osp.join(work, 'iter_4.pth')
+                      '--cfg-options', *data_options(scenes, 'seg'),
+                      f'train_cfg.max_iters={SEG_ITERS}', f'train_cfg.val_interval={SEG_ITERS}',
+                      f'default_hooks.checkpoint.interval={SEG_ITERS}',
+                      'param_scheduler.0.end=5', 'param_scheduler.1.begin=5',
+                      f'param_scheduler.1.end={SEG_ITERS}', 'randomness.seed=0')
+    return log, osp.join(work, f'iter_{SEG_ITERS}.pth')
+
+
+def miou(log):
+    return float(re.findall(r'mIoU: ([\d.]+)', log)[-1])
+
+
+def untrained_checkpoint(config, scope, path, seed=0):
+    """The model of ``config`` at its initialisation, saved as a checkpoint."""
+    import mmsplitmask  # noqa: F401
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    registry = __import__(f'{scope}.registry', fromlist=['MODELS']).MODELS
+    with DefaultScope.overwrite_default_scope(scope):
+        torch.manual_seed(seed)
+        model = registry.build(Config.fromfile(osp.join(ROOT, config)).model)
+        model.init_weights()
+    torch.save({'state_dict': model.state_dict()}, path)
+    return str(path)
 
 
 def test_upernet_trains_and_evaluates(scenes, trained_seg, tmp_path):
@@ -77,8 +106,15 @@ def test_upernet_trains_and_evaluates(scenes, trained_seg, tmp_path):
     assert 'mIoU' in log
     _, log = run_tool('tools/test.py', SEG, ckpt, '--work-dir', str(tmp_path),
                       '--show-dir', 'vis', '--cfg-options', *data_options(scenes, 'seg'))
-    assert 'mIoU' in log
+    trained = miou(log)
     assert len(glob.glob(osp.join(tmp_path, 'vis', '**', '*.png'), recursive=True)) == 6
+    init = untrained_checkpoint(SEG, 'mmseg', tmp_path / 'init.pth')
+    _, log = run_tool('tools/test.py', SEG, init, '--work-dir', str(tmp_path / 'init'),
+                      '--cfg-options', *data_options(scenes, 'seg'))
+    untrained = miou(log)
+    print(f'\nUperNet mIoU on the 6 validation scenes: trained {trained:.2f}, '
+          f'untrained {untrained:.2f}')
+    assert trained >= untrained + SEG_MARGIN
 
 
 def test_toolbox_inferencers_on_images_without_labels(scenes, trained_det, trained_seg):

@@ -57,3 +57,22 @@ def test_decoder_checkpointing_gives_the_same_outputs_and_gradients():
         results.append((out, latent.grad.clone(), decoder.blocks[0].mlp.fc1.weight.grad))
     for got, want in zip(results[1], results[0]):
         torch.testing.assert_close(got, want)
+
+
+def test_decoder_defaults_two_blocks_of_the_encoder_kind():
+    decoder = SplitMaskDecoder(embed_dims=32, num_heads=4)
+    assert len(decoder.blocks) == 2 and decoder.norm.eps == 1e-6
+    assert decoder.with_cp is False and decoder.init_cfg is None
+    assert SplitMaskDecoder(32, 4, with_cp=True, init_cfg=dict(type='Pretrained')).with_cp
+    assert SplitMaskDecoder(32, 4, init_cfg=dict(type='Pretrained')).init_cfg == dict(
+        type='Pretrained')
+    wide = SplitMaskDecoder(embed_dims=4096, num_heads=4, num_layers=1)
+    wide.init_weights()
+    assert 0.015 < float(wide.mask_token.std()) < 0.025  # trunc_normal_(std=0.02)
+    block = decoder.blocks[0]
+    assert block.mlp.fc1.out_features == 4 * 32 and block.attn.num_heads == 4
+    assert isinstance(block.ls1, torch.nn.Identity)  # no layer scale unless asked
+    scaled = SplitMaskDecoder(embed_dims=32, num_heads=4, mlp_ratio=2.0, num_layers=1,
+                              layer_scale_init_value=0.1)
+    assert len(scaled.blocks) == 1 and scaled.blocks[0].mlp.fc1.out_features == 64
+    assert torch.equal(scaled.blocks[0].ls1.gamma, torch.full((32, ), 0.1))

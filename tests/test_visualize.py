@@ -1,31 +1,27 @@
-"""The picture tools: tools/analysis_tools/visualize_splitmask.py on a tiny checkpoint
-made by tools/train.py, tools/analysis_tools/browse_dataset.py on SplitMask and BEiT
-configs, and the demo's enlargement of prediction pictures."""
+"""The picture tools: tools/analysis_tools/visualize_splitmask.py on the shared tiny
+pre-training checkpoint (tests/conftest.py), tools/analysis_tools/browse_dataset.py on
+SplitMask and BEiT configs, and the demo's enlargement of prediction pictures."""
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
-from conftest import run_tool
+from conftest import TINY_CONFIG as CONFIG, run_tool
 
 from analysis_tools import browse_dataset
 
-CONFIG = 'tests/configs/splitmask_tiny.py'
 
-
-def test_visualizes_split_targets_and_predictions(scenes, tmp_path):
-    run_tool('tools/train.py', CONFIG, '--work-dir', str(tmp_path), '--cfg-options',
-             f'train_dataloader.dataset.data_root={scenes}/pretrain', 'train_cfg.max_epochs=1')
+def test_visualizes_split_targets_and_predictions(scenes, tiny_pretrained, tmp_path):
     out = tmp_path / 'vis.png'
     tool = 'tools/analysis_tools/visualize_splitmask.py'
-    _, log = run_tool(tool, CONFIG, osp.join(tmp_path, 'epoch_1.pth'),
+    _, log = run_tool(tool, CONFIG, osp.join(tiny_pretrained, 'epoch_1.pth'),
                       osp.join(scenes, 'images', 'val', '000001.jpg'), '--out', str(out),
                       '--token-images', f'{scenes}/pretrain')
     assert 'token accuracy' in log and 'on 16 patches' in log
     assert 'token pictures from 48 images' in log  # every training image of the scenes
     image = cv2.imread(str(out))
     assert image.shape[1] > 4 * image.shape[0] and image.shape[0] >= 300  # 5 panels
-    code, log = run_tool(tool, CONFIG, osp.join(tmp_path, 'epoch_1.pth'),
+    code, log = run_tool(tool, CONFIG, osp.join(tiny_pretrained, 'epoch_1.pth'),
                          str(tmp_path / 'none.jpg'), check=False)
     assert code != 0 and 'none.jpg does not exist' in log
 

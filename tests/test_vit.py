@@ -1,10 +1,10 @@
 """The ViT: batched half-sequences, position embeddings, layer depths."""
 import torch
+from conftest import TINY
 
 from mmsplitmask.models import SplitMaskViT
 from mmsplitmask.models.splitmask import subset_indices
 
-TINY = dict(embed_dims=64, num_layers=2, num_heads=4)
 
 
 def tiny_vit(**kwargs):
