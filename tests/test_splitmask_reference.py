@@ -23,7 +23,7 @@ from conftest import TINY_CONFIG, tiny_dataset
 from mmengine.config import Config
 from mmengine.dataset import default_collate
 
-from mmsplitmask.models import SplitMask, SplitMaskDecoder, SplitMaskHead, SplitMaskViT
+from mmsplitmask.models import SplitMaskDecoder, SplitMaskHead, SplitMaskViT, splitmask
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)  # the tokenizer's pixel standardisation
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -174,6 +174,7 @@ def batch(model, folder, grid_hw, mode, seed=0):
     torch.manual_seed(seed)
     samples = [dataset[i] for i in range(len(dataset))]
     data = model.data_preprocessor(default_collate(samples), True)
+    # [view, target view, visible, predict]: the preprocessor appends the split's indices
     return data['inputs'], data['data_samples']
 
 
@@ -206,7 +207,7 @@ def compare(model, inputs, data_samples):
 def test_batched_loss_equals_plain_reference(images, mode, grid_hw, pos_embed):
     model = build_model(pos_embed, img_size=(grid_hw[0] * 16, grid_hw[1] * 16))
     inputs, data_samples = batch(model, images, grid_hw, mode)
-    view, target_view = inputs
+    view, target_view = inputs[:2]
     assert view.shape[-2:] == (grid_hw[0] * 16, grid_hw[1] * 16)
     # both views went through the same flip and crop: the target image is the view at
     # half resolution (undo the preprocessor's normalisation to compare pixels)
@@ -235,25 +236,26 @@ def test_batched_loss_equals_plain_reference(images, mode, grid_hw, pos_embed):
 
 
 # --------------------------------------------------------------------- mutations
-def rewrite(monkeypatch, cls, name, old, new):
-    """Replace ``cls.name`` by its own source with ``old`` rewritten to ``new``."""
-    func = getattr(cls, name)
+def rewrite(monkeypatch, owner, name, old, new):
+    """Replace ``owner.name`` (a class's method or a module's function) by its own
+    source with ``old`` rewritten to ``new``."""
+    func = getattr(owner, name)
     source = textwrap.dedent(inspect.getsource(func))
     assert source.count(old) == 1, (
-        f'{old!r} is not in {cls.__name__}.{name} exactly once: the code changed; update '
+        f'{old!r} is not in {owner.__name__}.{name} exactly once: the code changed; update '
         f'MUTATIONS in {__file__} to the same bug in the new code')
     namespace = {}
     exec(compile(source.replace(old, new), inspect.getsourcefile(func), 'exec'),
          vars(sys.modules[func.__module__]), namespace)
-    monkeypatch.setattr(cls, name, namespace[name])
+    monkeypatch.setattr(owner, name, namespace[name])
 
 
 MUTATIONS = {
     'branch B sees what it should predict': (
-        SplitMask, 'loss', 'visible_b, predict_b = subset_indices(subsets, 2)',
+        splitmask, 'split_indices', 'visible_b, predict_b = subset_indices(subsets, 2)',
         'predict_b, visible_b = subset_indices(subsets, 2)'),
     'each branch scored on the half it sees': (
-        SplitMask, 'loss', 'torch.cat([predict_a, predict_b])',
+        splitmask, 'split_indices', 'torch.cat([predict_a, predict_b])',
         'torch.cat([predict_b, predict_a])'),
     'targets from the wrong image of the doubled batch': (
         SplitMaskHead, 'loss', 'target.repeat(2, 1)', 'target.repeat_interleave(2, 0)'),
@@ -278,8 +280,8 @@ def test_reference_catches_index_bugs(images, monkeypatch, mutation):
     model = build_model('sincos', img_size=64)
     inputs, data_samples = batch(model, images, (4, 4), 'block')
     rewrite(monkeypatch, *MUTATIONS[mutation])
-    with torch.no_grad():
-        ours, theirs = compare(model, inputs, data_samples)
+    with torch.no_grad():  # without the preprocessor's indices: the loss computes them
+        ours, theirs = compare(model, inputs[:2], data_samples)
     differs = [key for key in ('loss_mim', 'loss_match')
                if not torch.allclose(ours[key], theirs[key], rtol=1e-5, atol=1e-5)]
     assert differs, f'{mutation}: the package still equals the reference'
@@ -300,7 +302,7 @@ def test_pixels_past_the_last_whole_patch_change_nothing(images):
     """Sides that are not multiples of 16: the patch embedding and the tokenizer drop
     the partial patches, so the loss is that of the whole patches."""
     model = build_model('sincos', img_size=64)
-    (view, target_view), data_samples = batch(model, images, (4, 4), 'block')
+    (view, target_view, *_), data_samples = batch(model, images, (4, 4), 'block')
     padded = [torch.nn.functional.pad(view, (0, 8, 0, 8), value=3.0),
               torch.nn.functional.pad(target_view, (0, 4, 0, 4), value=1.0)]
     with torch.no_grad():
@@ -321,7 +323,7 @@ def test_a_split_of_the_wrong_grid_says_how_to_fix_it(images):
 
 def test_one_image_batches_and_unequal_splits(images):
     model = build_model('sincos', img_size=64)
-    (view, target_view), data_samples = batch(model, images, (4, 4), 'block')
+    (view, target_view, *_), data_samples = batch(model, images, (4, 4), 'block')
     one = model.loss([view[:1], target_view[:1]], data_samples[:1])
     theirs = reference_losses(model, view[:1], target_view[:1],
                               torch.as_tensor(data_samples[0].subset)[None])

@@ -100,8 +100,10 @@ def main(argv=None):
     crop, target = pipeline_sizes(cfg)
     result = {}
     if cfg.model.get('target_generator') and target:
+        from mmengine.registry import DefaultScope
         from mmpretrain.registry import MODELS
-        tokenizer = MODELS.build(cfg.model.target_generator)
+        with DefaultScope.overwrite_default_scope('mmpretrain'):  # whatever scope is current
+            tokenizer = MODELS.build(cfg.model.target_generator)
         result.update(token_stats(tokenizer, training_targets(cfg, args.images, len(images))))
         print(f'targets of {cfg.model.target_generator.type} on {len(images)} training crops '
               f'({target} px, {result["num_patches"]} patches):')
