@@ -1,6 +1,6 @@
 # make install: .venv with the whole stack (first run builds mmcv, 11-15 min on 2 cores)
 #               offline: make install WHEELHOUSE=DIR PYTHON=python3 (docs/gpu_node.md)
-# make demo:    the paper's story on generated data (see README)
+# make demo:    the small-scale study's story on generated scenes (docs/demo.md)
 # make test:    the test suite (CPU only)
 # make mutation: mutation score of the core against the fast unit tests (mutmut; not part
 #               of make test; installs mutmut into .venv the first time; docs/mutation_testing.md)

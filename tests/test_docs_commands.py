@@ -29,9 +29,9 @@ PLACEHOLDER = re.compile(r'\b[A-Z]{3,}\b|<[^>]+>|\.\.\.|path/to')
 SKIPPED = ('source ', 'cd ', 'pip ', 'export ')
 # README commands that are not run by this file, and why.
 TEXT_ONLY = {
-    'make demo': 'the whole demo, 15-20 minutes on 2 cores, run by hand: docs/demo.md '
-                 'records what it printed; its probe and picture steps are run by '
-                 'tests/test_probe.py and tests/test_visualize.py',
+    'make demo': 'the whole demo, about 10-12 minutes on 2 cores, run by hand: docs/demo.md '
+                 'records what its steps printed; its probe, table and picture steps are '
+                 'run by tests/test_probe.py and tests/test_visualize.py',
     'make test': 'the suite this file belongs to (.ci/run runs it)',
     'bash tools/dist_train.sh CONFIG 8': 'placeholder config, 8 GPUs; '
                                          'tests/test_pretrain_e2e.py runs dist_train.sh '

@@ -178,3 +178,17 @@ def test_demo_probe_step_reads_the_json_line_and_caches_it(scenes, tmp_path):
     miou = demo.probe(scenes, None, out)  # random init of the demo encoder
     assert 0 <= miou <= 100 and json.load(open(out))['dense_probe_miou'] == miou
     assert demo.probe('no/such/data', None, out) == miou  # cached: not run again
+
+
+def test_demo_table_shows_probe_spread_and_fine_tunings_run():
+    import demo
+    probes = {'SplitMask': [25.1, 25.2, 25.3], 'random init': [16.0, 16.2, 16.4]}
+    text = demo.table(probes, {'SplitMask': (20.0, 25.0, 80.0)}, 3, compare=False)
+    assert '| SplitMask | 25.2 ± 0.1 | 20.0 | 25.0 | 80.0 |' in text
+    assert '| random init | 16.2 ± 0.2 | - | - | - |' in text
+    assert '+9.0 mIoU over random init, 45 times the std' in text
+    assert 'tools/demo.py --compare' in text and 'docs/small_scale_study.md' in text
+    both = demo.table(probes, {'SplitMask': (20.0, 25.0, 80.0),
+                               'random init': (21.0, 24.0, 81.0)}, 3, compare=True)
+    assert '| random init | 16.2 ± 0.2 | 21.0 | 24.0 | 81.0 |' in both
+    assert 'cannot decide' in both
