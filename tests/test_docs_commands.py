@@ -214,6 +214,8 @@ def ran_commands(scenes, tmp_path_factory):
         config = args[0]
         kind = kind_of(config)
         options = BUDGET[kind][0]
+        if kind == 'pretrain' and '-iters_' in config:  # iteration-based: stop by iterations
+            options = ['train_cfg.max_iters=2', *options[1:]]
         args = [re.sub(r'work_dirs/([^/]+)/(epoch|iter)_\d+\.pth', final_checkpoint,
                        a).replace('work_dirs/', work_dirs + '/') for a in args]
         extra = (data_options(scenes, kind) if kind != 'pretrain' else [
