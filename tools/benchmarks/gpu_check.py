@@ -139,11 +139,7 @@ def parse_args(argv=None):
                         f'>= {MIN_ROUNDS})')
     parser.add_argument('--budget-scale', type=float, default=1.0,
                         help='multiply every step\'s time budget (slower GPUs)')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='the same as --sizes small --device cpu')
     args = parser.parse_args(argv)
-    if args.dry_run:
-        args.sizes, args.device = 'small', 'cpu'
     args.steps = [s.strip() for s in args.steps.split(',') if s.strip()]
     unknown = [s for s in args.steps if s not in STEPS]
     if unknown:
